@@ -84,10 +84,12 @@ class Review(_Frozen):
 
 
 class Source(_Frozen):
-    """Where the question came from: file name (as given to the importer) and 1-based line."""
+    """Where the question came from: file name (as given to the importer), 1-based line, and the label
+    the source gave it ("Question 7", "Q7"), which helps keep ids when a re-imported prompt was edited."""
 
     file: str
     line: int = 0
+    label: str | None = None
 
 
 class Question(_Frozen):
