@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from adapters.cli.health import health_command
+
 app = typer.Typer(
     name="quizmaster",
     help="Quizmaster: a quiz-master bot for Slack, Discord and the console.",
@@ -17,6 +19,9 @@ app = typer.Typer(
 def run() -> None:
     """Run the bot: Slack and/or Discord when their tokens are set, otherwise the console adapter."""
     typer.echo("Quizmaster: no Slack or Discord token set; the console adapter arrives with the quiz engine.")
+
+
+app.command("health")(health_command)
 
 
 def main() -> None:
