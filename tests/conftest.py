@@ -38,7 +38,7 @@ def _postgres_unavailable() -> str | None:
                 conn.execute(text("select 1"))
             engine.dispose()
             _pg_status["reason"] = None
-        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as exc:  # any failure means "not reachable"
             _pg_status["reason"] = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
     return _pg_status["reason"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from adapters.cli import db as db_cli
 from adapters.cli.health import health_command
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ def run() -> None:
 
 
 app.command("health")(health_command)
+app.add_typer(db_cli.app, name="db")
 
 
 def main() -> None:

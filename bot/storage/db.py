@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+
+
+def normalize_url(url: str) -> str:
+    """The URL with PostgreSQL pointed at the psycopg 3 driver (``postgresql://`` and ``postgres://``)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, fit for logs and terminal output."""
+    try:
+        return make_url(normalize_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:  # an unparsable URL is shown as a placeholder, never echoed with its secrets
+        return "<unparsable database URL>"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -25,8 +43,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    url = normalize_url(url)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -36,3 +53,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded attributes after commit (services return plain data, not rows)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def advisory_xact_lock(conn: Connection | Session, name: str) -> None:
+    """On PostgreSQL, wait for an advisory lock named ``name`` held until the current transaction ends.
+
+    The lock is scoped to the current schema, so separate schemas (tests, tenants) do not wait on each
+    other. Elsewhere (SQLite: one file, one writer at a time) this does nothing.
+    """
+    dialect = conn.dialect if isinstance(conn, Connection) else conn.get_bind().dialect
+    if dialect.name != "postgresql":
+        return
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:name || ':' || coalesce(current_schema(), '')))"),
+        {"name": name},
+    )
