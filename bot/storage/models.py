@@ -154,6 +154,8 @@ class AnswerRow(Base):
             "score",
         ),
         Index("ix_answers_user_question", "user_pk", "question_id"),
+        # All-time boards group by user over the whole workspace: this one avoids sorting every row.
+        Index("ix_answers_ws_user", "platform", "workspace_id", "user_pk", "points", "score"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

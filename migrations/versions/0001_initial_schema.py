@@ -242,6 +242,12 @@ def upgrade() -> None:
         ["platform", "workspace_id", "answered_at", "user_pk", "points", "score"],
         unique=False,
     )
+    op.create_index(
+        "ix_answers_ws_user",
+        "answers",
+        ["platform", "workspace_id", "user_pk", "points", "score"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
