@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 from adapters.cli import db as db_cli
+from adapters.cli import questions as questions_cli
+from adapters.cli.console import console_command, start_console
 from adapters.cli.health import health_command
+from bot.config import Settings
 
 app = typer.Typer(
     name="quizmaster",
@@ -19,11 +22,20 @@ app = typer.Typer(
 @app.command()
 def run() -> None:
     """Run the bot: Slack and/or Discord when their tokens are set, otherwise the console adapter."""
-    typer.echo("Quizmaster: no Slack or Discord token set; the console adapter arrives with the quiz engine.")
+    settings = Settings()
+    if not (settings.slack_enabled or settings.discord_enabled):
+        typer.echo("No Slack or Discord token set: opening the console adapter (type /help).")
+        start_console(settings)
+        return
+    from adapters.runner import run_chat_adapters
+
+    run_chat_adapters(settings)
 
 
+app.command("console")(console_command)
 app.command("health")(health_command)
 app.add_typer(db_cli.app, name="db")
+app.add_typer(questions_cli.app, name="questions")
 
 
 def main() -> None:

@@ -1,0 +1,224 @@
+"""The dispatcher: every inbound event becomes one unit of work, then its replies go out through the port.
+
+Async shell, sync core: services are synchronous SQLAlchemy code. ``Dispatcher.handle`` runs the unit of
+work in a worker thread (``asyncio.to_thread``) so the adapters' event loops never block on the database,
+and sends the replies through the async ``ChatPort`` only after the transaction committed (a reply never
+announces something that was rolled back).
+
+A unit of work (``run_unit``):
+- on SQLite starts with ``BEGIN IMMEDIATE``, so concurrent writers queue on the busy timeout instead of
+  failing with a stale read snapshot;
+- first claims the delivery id in ``processed_events`` (``INSERT ... ON CONFLICT DO NOTHING``): a delivery
+  seen before (Slack retry, double delivery to two replicas) does nothing and replies nothing;
+- is retried when a unique constraint fires (two first answers at once, two first sightings of a user):
+  the retry sees the winner's row and answers accordingly ("you already answered").
+Instructor commands go to an optional ``InstructorHandler`` (the scheduling work provides it) after the
+permission check ``Services.is_instructor``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import commands as cmd
+from bot.events import Actor, ChoiceSelected, CommandInvoked, Event, SelfRated, TextAnswered, Where
+from bot.messages import Help, HelpEntry, Message, error
+from bot.ports import ChatPort, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
+from bot.quiz import insert_ignoring_conflict, utc
+from bot.services import Services
+from bot.storage.models import ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+UNIT_ATTEMPTS = 4
+
+
+class InstructorHandler(Protocol):
+    """Runs an instructor command (``/quiz schedule ...``) inside the event's unit of work."""
+
+    def __call__(
+        self, session: Session, command: cmd.InstructorCommand, actor: Actor, where: Where
+    ) -> list[Reply]: ...
+
+
+def run_unit(
+    session_factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = UNIT_ATTEMPTS
+) -> T:
+    """Run ``work`` in one transaction and commit; retried from scratch when a unique constraint fires."""
+    for attempt in range(1, attempts + 1):
+        with session_factory() as session:
+            _begin_immediately(session)
+            try:
+                result = work(session)
+                session.commit()
+                return result
+            except IntegrityError:
+                session.rollback()
+                if attempt == attempts:
+                    raise
+                log.debug("unique constraint fired; retrying the unit of work (attempt %d)", attempt)
+    raise AssertionError("unreachable")
+
+
+def _begin_immediately(session: Session) -> None:
+    """On SQLite, take the write lock up front (unless the driver already opened a transaction)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def claim_delivery(session: Session, platform: str, delivery_id: str | None, now_utc: datetime) -> bool:
+    """True the first time a delivery id is seen (it is then recorded), False for a repeat."""
+    if not delivery_id:
+        return True
+    values = {"platform": platform, "event_id": delivery_id[:200], "received_at": now_utc}
+    return insert_ignoring_conflict(session, ProcessedEvent, values) == 1
+
+
+def help_message(problem: str | None = None, echo: str | None = None, *, instructor: bool = False) -> Help:
+    """The ``/quiz help`` message."""
+    entries = tuple(HelpEntry(u, d) for u, d in cmd.HELP_LINES)
+    extra = tuple(HelpEntry(u, d) for u, d in cmd.INSTRUCTOR_HELP_LINES) if instructor else ()
+    return Help(entries, problem=problem, echo=echo, instructor_entries=extra)
+
+
+class Dispatcher:
+    """Routes events to the services and delivers their replies through one adapter's port."""
+
+    def __init__(
+        self,
+        services: Services,
+        port: ChatPort,
+        session_factory: sessionmaker[Session],
+        *,
+        instructor_handler: InstructorHandler | None = None,
+    ) -> None:
+        self._services = services
+        self._port = port
+        self._sessions = session_factory
+        self._instructor_handler = instructor_handler
+
+    async def handle(self, event: Event) -> None:
+        """Process one inbound event and send its replies."""
+        try:
+            replies = await asyncio.to_thread(self.process, event)
+        except Exception:
+            log.exception("failed to handle %s", type(event).__name__)
+            replies = [
+                ToUser(
+                    event.where,
+                    event.actor.user_id,
+                    error("Sorry, something went wrong handling that. Please try again."),
+                )
+            ]
+        await self.deliver(replies)
+
+    def process(self, event: Event) -> list[Reply]:
+        """The synchronous unit of work for one event: its replies, not yet sent."""
+        return run_unit(self._sessions, lambda session: self._route(session, event))
+
+    async def close_due(self) -> int:
+        """Close every post past its ``closes_at`` and update their cards; returns how many cards changed."""
+        quiz = self._services.quiz
+        replies = await asyncio.to_thread(run_unit, self._sessions, quiz.close_due_posts)
+        await self.deliver(replies)
+        return len(replies)
+
+    async def close_post(self, post_id: int) -> None:
+        """Close one post now (an instructor's ``close``) and update its card."""
+        quiz = self._services.quiz
+        replies = await asyncio.to_thread(run_unit, self._sessions, lambda s: quiz.close_post(s, post_id))
+        await self.deliver(replies)
+
+    async def deliver(self, replies: Sequence[Reply]) -> None:
+        """Send replies through the port; a failed send is logged and does not stop the others."""
+        for reply in replies:
+            try:
+                await self._deliver_one(reply)
+            except Exception:
+                log.exception("failed to deliver %s", type(reply).__name__)
+
+    async def _deliver_one(self, reply: Reply) -> None:
+        if isinstance(reply, ToChannel):
+            ref = await self._port.post(reply.where, reply.message)
+            if reply.post_id is not None:
+                post_id, quiz = reply.post_id, self._services.quiz
+                await asyncio.to_thread(
+                    run_unit, self._sessions, lambda s: quiz.record_message_ref(s, post_id, ref)
+                )
+        elif isinstance(reply, ToUser):
+            await self._port.post_private(reply.where, reply.user_id, reply.message)
+        elif isinstance(reply, ToDirect):
+            if await self._port.dm(reply.actor, reply.message) is None:
+                await self._port.post_private(reply.where, reply.actor.user_id, reply.message)
+        elif isinstance(reply, UpdatePosted):
+            await self._port.update(reply.ref, reply.message)
+
+    # --- routing --------------------------------------------------------------------------------------------
+
+    def _route(self, session: Session, event: Event) -> list[Reply]:
+        now = utc(self._services.clock.now())
+        if not claim_delivery(session, event.actor.platform, event.delivery_id, now):
+            return []
+        quiz = self._services.quiz
+        if isinstance(event, CommandInvoked):
+            return self._command(session, event)
+        if isinstance(event, ChoiceSelected):
+            return quiz.answer(
+                session, actor=event.actor, where=event.where, post_id=event.post_id, keys=event.keys
+            )
+        if isinstance(event, TextAnswered):
+            return quiz.answer(
+                session, actor=event.actor, where=event.where, post_id=event.post_id, text=event.text
+            )
+        if isinstance(event, SelfRated):
+            return quiz.self_rate(
+                session, actor=event.actor, where=event.where, post_id=event.post_id, rating=event.rating
+            )
+        raise TypeError(f"unknown event {event!r}")
+
+    def _command(self, session: Session, event: CommandInvoked) -> list[Reply]:
+        actor, where = event.actor, event.where
+        command = cmd.parse_command(event.text)
+        services = self._services
+
+        def tell(message: Message) -> list[Reply]:
+            return [ToUser(where, actor.user_id, message)]
+
+        if isinstance(command, cmd.AskQuestion):
+            return services.quiz.ask(
+                session, actor=actor, where=where, topic=command.topic, here=command.here
+            )
+        if isinstance(command, cmd.ShowTopics):
+            return tell(services.quiz.topic_list(session))
+        if isinstance(command, cmd.ShowStats):
+            return tell(services.players.stats(session, actor))
+        if isinstance(command, cmd.ShowLeaderboard):
+            return tell(services.players.leaderboard(session, where, command.period, teams=command.teams))
+        if isinstance(command, cmd.JoinTeam):
+            return tell(services.players.join_team(session, actor, command.name))
+        if isinstance(command, cmd.LeaveTeam):
+            return tell(services.players.leave_team(session, actor))
+        if isinstance(command, cmd.ListTeams):
+            return tell(services.players.list_teams(session, actor))
+        if isinstance(command, cmd.SetDm):
+            return tell(services.players.set_dm(session, actor, command.on))
+        if isinstance(command, cmd.ShowHelp):
+            return tell(help_message(command.problem, command.echo, instructor=services.is_instructor(actor)))
+        if isinstance(command, cmd.InstructorCommand):
+            if not services.is_instructor(actor):
+                return tell(error(f"Only instructors can use /quiz {command.verb}."))
+            if self._instructor_handler is None:
+                return tell(error(f"/quiz {command.verb} is not available in this version yet."))
+            return self._instructor_handler(session, command, actor, where)
+        raise TypeError(f"unknown command {command!r}")

@@ -1,0 +1,593 @@
+"""Asking and answering: the quiz engine's core service (synchronous; the caller owns the transaction).
+
+Asking: ``/quiz docker`` matches the topic forgivingly (``bot.topics``) and picks a question the asker
+(a private question) or the channel (``/quiz docker here``) has not had yet; once every question of the
+pool was had, the least recently asked comes first. A learner's ``/quiz`` goes to them alone (an ephemeral
+card); ``here`` posts it to the channel for everyone, open for ``channel_close_after`` (24 h) unless a
+scheduler sets ``closes_at``.
+
+Answering: one answer per user per post, the first counts. The ``uq_answer_post_user`` constraint is the final
+guard: a concurrent duplicate makes the flush raise ``IntegrityError``; the dispatcher rolls back and retries
+the unit of work, which then finds the first answer and replies "you already answered". Ambiguous input is
+never recorded. Open questions record a ``self_assess`` answer worth 0 until the learner rates it once.
+Every method returns ``Reply`` values (neutral messages and where they go), never ORM rows.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+from bot.clock import Clock
+from bot.commands import clean_name
+from bot.events import Actor, Where
+from bot.feedback import build_card, build_feedback, correct_answer_text, truncate
+from bot.grading import SELF_RATINGS, grade, grade_self_rating
+from bot.grading.verdict import Grade, Verdict
+from bot.messages import Message, QuestionCard, TopicEntry, TopicList, error, info, warning
+from bot.ports import MessageRef, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
+from bot.scoring import points_for
+from bot.storage.models import AnswerRow, Post, QuestionRow, User
+from bot.streaks import (
+    WORKSPACE_SCOPE,
+    current_streak,
+    local_day,
+    record_answer_day,
+    schedule_predicate,
+)
+from bot.topics import TopicMatcher
+from questions.model import Kind, Question
+
+MAX_RESPONSE_CHARS = 500
+MAX_DISPLAY_NAME = 200
+CHANNEL = "channel"
+PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class QuizOptions:
+    """The settings the quiz service needs (taken from ``bot.config.Settings`` by ``bot.app``)."""
+
+    timezone: str = "UTC"
+    review_base_url: str | None = None
+    topic_aliases: Mapping[str, str] = field(default_factory=dict)
+    channel_close_after: timedelta = timedelta(hours=24)
+
+
+def utc(value: datetime) -> datetime:
+    """An aware UTC datetime (SQLite hands back naive UTC values)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def insert_ignoring_conflict(session: Session, model: type[Any], values: Mapping[str, Any]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns the number of rows inserted."""
+    # Counted through RETURNING: psycopg reports no rowcount (-1) for INSERT ... ON CONFLICT DO NOTHING.
+    stmt: Executable
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = pg_insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    else:
+        stmt = sqlite_insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
+    return len(session.connection().execute(stmt).all())
+
+
+def ensure_user(session: Session, actor: Actor, now: datetime) -> User:
+    """The stored user behind an actor, created on first sight (safely under concurrency)."""
+    identity = (
+        User.platform == actor.platform,
+        User.workspace_id == actor.workspace_id,
+        User.user_id == actor.user_id,
+    )
+    user = session.scalars(select(User).where(*identity)).first()
+    name = clean_name(actor.display_name, MAX_DISPLAY_NAME) if actor.display_name else None
+    if user is None:
+        insert_ignoring_conflict(
+            session,
+            User,
+            {
+                "platform": actor.platform,
+                "workspace_id": actor.workspace_id,
+                "user_id": actor.user_id,
+                "display_name": name,
+                "dm_feedback": True,
+                "created_at": utc(now),
+            },
+        )
+        user = session.scalars(select(User).where(*identity)).one()
+    elif name and user.display_name != name:
+        user.display_name = name
+    return user
+
+
+def load_question(session: Session, question_id: str) -> Question | None:
+    """A stored question (active or not)."""
+    row = session.get(QuestionRow, question_id)
+    return None if row is None else Question.model_validate(row.data)
+
+
+class QuizService:
+    """Asks questions, records answers and self-ratings, and closes posts."""
+
+    def __init__(self, clock: Clock, options: QuizOptions | None = None, rng: random.Random | None = None):
+        self._clock = clock
+        self._options = options or QuizOptions()
+        self._rng = rng or random.Random()
+
+    # --- topics ---------------------------------------------------------------------------------------------
+
+    def topic_counts(self, session: Session) -> dict[str, int]:
+        """Active questions per topic."""
+        rows = session.execute(
+            select(QuestionRow.topic, func.count())
+            .where(QuestionRow.active.is_(True), QuestionRow.topic.is_not(None))
+            .group_by(QuestionRow.topic)
+        ).all()
+        return {topic: count for topic, count in rows if topic}
+
+    def topic_list(self, session: Session, query: str | None = None) -> TopicList:
+        """The topic list message (``query``: the unknown topic that led here)."""
+        counts = self.topic_counts(session)
+        entries = tuple(TopicEntry(name, counts[name]) for name in sorted(counts, key=str.casefold))
+        return TopicList(entries, truncate(query, 100) if query else None)
+
+    def match_topic(self, session: Session, query: str) -> str | None:
+        """The existing topic meant by ``query``."""
+        return TopicMatcher(self.topic_counts(session), self._options.topic_aliases).match(query)
+
+    # --- asking ---------------------------------------------------------------------------------------------
+
+    def ask(
+        self, session: Session, *, actor: Actor, where: Where, topic: str | None, here: bool
+    ) -> list[Reply]:
+        """Pick a question (on ``topic``) and serve it privately, or post it to the channel when ``here``."""
+        now = utc(self._clock.now())
+        matched: str | None = None
+        if topic:
+            matched = self.match_topic(session, topic)
+            if matched is None:
+                return [ToUser(where, actor.user_id, self.topic_list(session, topic))]
+        user = ensure_user(session, actor, now)
+        question_id = self.pick_question(
+            session, topic=matched, where=where, user_pk=None if here else user.id
+        )
+        if question_id is None:
+            return [ToUser(where, actor.user_id, warning("There are no questions yet: import a bank first."))]
+        if here:
+            return [
+                self.post_to_channel(
+                    session,
+                    question_id=question_id,
+                    where=where,
+                    closes_at=now + self._options.channel_close_after,
+                )
+            ]
+        self._skip_unanswered_private(session, user.id, now)
+        post = Post(
+            question_id=question_id,
+            platform=where.platform,
+            workspace_id=where.workspace_id,
+            channel_id=where.channel_id,
+            audience=PRIVATE,
+            target_user_pk=user.id,
+            posted_at=now,
+            timezone=self._options.timezone,
+        )
+        session.add(post)
+        session.flush()
+        return [ToUser(where, actor.user_id, self.card(session, post))]
+
+    def post_to_channel(
+        self,
+        session: Session,
+        *,
+        question_id: str,
+        where: Where,
+        closes_at: datetime | None,
+        timezone: str | None = None,
+        occurrence_id: int | None = None,
+    ) -> ToChannel:
+        """Create a channel post of a question (also for the scheduler) and the reply that posts its card."""
+        post = Post(
+            question_id=question_id,
+            platform=where.platform,
+            workspace_id=where.workspace_id,
+            channel_id=where.channel_id,
+            audience=CHANNEL,
+            posted_at=utc(self._clock.now()),
+            closes_at=utc(closes_at) if closes_at else None,
+            occurrence_id=occurrence_id,
+            timezone=timezone or self._options.timezone,
+        )
+        session.add(post)
+        session.flush()
+        return ToChannel(where, self.card(session, post), post_id=post.id)
+
+    def pick_question(
+        self, session: Session, *, topic: str | None, where: Where, user_pk: int | None
+    ) -> str | None:
+        """A question id: unseen by the user (``user_pk``) or the channel (``user_pk`` None) first, then the
+        least recently asked. ``topic`` None picks from every active question."""
+        query = select(QuestionRow.id).where(QuestionRow.active.is_(True))
+        if topic is not None:
+            query = query.where(QuestionRow.topic == topic)
+        pool = sorted(session.scalars(query))
+        if not pool:
+            return None
+        seen = self._last_seen(session, where=where, user_pk=user_pk)
+        fresh = [qid for qid in pool if qid not in seen]
+        if fresh:
+            return self._rng.choice(fresh)
+        oldest = min(seen[qid] for qid in pool)
+        return self._rng.choice([qid for qid in pool if seen[qid] == oldest])
+
+    def _last_seen(self, session: Session, *, where: Where, user_pk: int | None) -> dict[str, datetime]:
+        seen: dict[str, datetime] = {}
+
+        def note(rows: Sequence[Any]) -> None:
+            for qid, when in rows:
+                when = utc(when)
+                if qid not in seen or when > seen[qid]:
+                    seen[qid] = when
+
+        if user_pk is None:
+            note(
+                session.execute(
+                    select(Post.question_id, func.max(Post.posted_at))
+                    .where(
+                        Post.platform == where.platform,
+                        Post.workspace_id == where.workspace_id,
+                        Post.channel_id == where.channel_id,
+                        Post.audience == CHANNEL,
+                    )
+                    .group_by(Post.question_id)
+                ).all()
+            )
+            return seen
+        note(
+            session.execute(
+                select(Post.question_id, func.max(Post.posted_at))
+                .where(Post.target_user_pk == user_pk)
+                .group_by(Post.question_id)
+            ).all()
+        )
+        note(
+            session.execute(
+                select(AnswerRow.question_id, func.max(AnswerRow.answered_at))
+                .where(AnswerRow.user_pk == user_pk)
+                .group_by(AnswerRow.question_id)
+            ).all()
+        )
+        return seen
+
+    def _skip_unanswered_private(self, session: Session, user_pk: int, now: datetime) -> None:
+        """A new private question closes the user's earlier unanswered ones (they were skipped)."""
+        answered = exists().where(AnswerRow.post_id == Post.id, AnswerRow.user_pk == user_pk)
+        session.execute(
+            update(Post)
+            .where(
+                Post.target_user_pk == user_pk, Post.audience == PRIVATE, Post.closed_at.is_(None), ~answered
+            )
+            .values(closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    # --- cards ----------------------------------------------------------------------------------------------
+
+    def card(self, session: Session, post: Post) -> QuestionCard:
+        """The card of a post as it stands now (with the reveal once closed)."""
+        question = load_question(session, post.question_id)
+        if question is None:
+            raise LookupError(f"post {post.id} refers to missing question {post.question_id}")
+        rows = session.execute(
+            select(AnswerRow.choice_keys, AnswerRow.score).where(AnswerRow.post_id == post.id)
+        ).all()
+        closed = post.closed_at is not None
+        distribution: Counter[str] = Counter()
+        for keys, _score in rows:
+            distribution.update(dict.fromkeys(keys or "", 1))
+        return build_card(
+            question,
+            post_id=post.id,
+            audience=post.audience,
+            answered_count=len(rows),
+            closes_at=utc(post.closes_at) if post.closes_at else None,
+            closed=closed,
+            distribution=distribution,
+            correct_count=sum(1 for _, score in rows if score >= 1.0),
+        )
+
+    @staticmethod
+    def message_ref(post: Post) -> MessageRef | None:
+        """Where a channel post's card is, if the platform gave a ref."""
+        if not post.message_ref:
+            return None
+        return MessageRef(Where(post.platform, post.workspace_id, post.channel_id), post.message_ref)
+
+    @staticmethod
+    def record_message_ref(session: Session, post_id: int, ref: MessageRef) -> None:
+        """Remember where a posted card is, so it can be updated."""
+        post = session.get(Post, post_id)
+        if post is not None:
+            post.message_ref = ref.message_id[:200]
+
+    # --- answering ------------------------------------------------------------------------------------------
+
+    def resolve_post(self, session: Session, *, user: User, where: Where, post_id: int | None) -> Post | None:
+        """The post an answer is for: the given one (in the actor's workspace), else the user's open
+        private question, else the latest question posted in the channel."""
+        if post_id is not None:
+            post = session.get(Post, post_id)
+            if post is None or (post.platform, post.workspace_id) != (where.platform, where.workspace_id):
+                return None
+            return post
+        answered = exists().where(AnswerRow.post_id == Post.id, AnswerRow.user_pk == user.id)
+        private = session.scalars(
+            select(Post)
+            .where(
+                Post.target_user_pk == user.id, Post.audience == PRIVATE, Post.closed_at.is_(None), ~answered
+            )
+            .order_by(Post.posted_at.desc(), Post.id.desc())
+            .limit(1)
+        ).first()
+        if private is not None:
+            return private
+        return session.scalars(
+            select(Post)
+            .where(
+                Post.platform == where.platform,
+                Post.workspace_id == where.workspace_id,
+                Post.channel_id == where.channel_id,
+                Post.audience == CHANNEL,
+            )
+            .order_by(Post.posted_at.desc(), Post.id.desc())
+            .limit(1)
+        ).first()
+
+    def answer(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        where: Where,
+        post_id: int | None,
+        keys: Sequence[str] | None = None,
+        text: str | None = None,
+    ) -> list[Reply]:
+        """Grade and record one answer (a click's ``keys`` or typed ``text``) and say how it went."""
+        now = utc(self._clock.now())
+        user = ensure_user(session, actor, now)
+
+        def tell(message: Message) -> list[Reply]:
+            return [ToUser(where, actor.user_id, message)]
+
+        post = self.resolve_post(session, user=user, where=where, post_id=post_id)
+        if post is None:
+            if post_id is None:
+                return tell(info("There is no open question for you: type /quiz to get one."))
+            return tell(error("That question does not exist (any more)."))
+        if post.audience == PRIVATE and post.target_user_pk != user.id:
+            return tell(warning("That question was asked to someone else: type /quiz to get your own."))
+        question = load_question(session, post.question_id)
+        if question is None:
+            return tell(error("That question is no longer available."))
+        if self._is_closed(post, now):
+            return tell(self._closed_notice(post, question))
+        earlier = session.scalars(
+            select(AnswerRow).where(AnswerRow.post_id == post.id, AnswerRow.user_pk == user.id)
+        ).first()
+        if earlier is not None:
+            return tell(
+                warning(
+                    "You already answered this question (the first answer counts):", echo=earlier.response
+                )
+            )
+        if keys is not None:
+            wanted = tuple(dict.fromkeys(k.strip().upper() for k in keys if k.strip()))
+            known = {c.key for c in question.choices}
+            if not wanted or any(k not in known for k in wanted):
+                return tell(warning("That option is not one of this question's choices."))
+            result = grade(question, keys=wanted)
+            response = ",".join(wanted)
+        else:
+            response = text or ""
+            result = grade(question, text=response)
+        if result.verdict is Verdict.AMBIGUOUS:
+            hint = (
+                result.hint or "I could not tell which answer you meant: click a button or type the letter."
+            )
+            return tell(warning(hint, echo=truncate(response, 200) if response else None))
+        return self._record(
+            session,
+            actor=actor,
+            where=where,
+            user=user,
+            post=post,
+            question=question,
+            result=result,
+            response=response,
+            now=now,
+        )
+
+    def _record(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        where: Where,
+        user: User,
+        post: Post,
+        question: Question,
+        result: Grade,
+        response: str,
+        now: datetime,
+    ) -> list[Reply]:
+        points = points_for(result, question.difficulty)
+        day = local_day(now, post.timezone or "UTC")
+        matched_keys = "".join(result.matched) if question.kind in (Kind.SINGLE, Kind.MULTI) else None
+        session.add(
+            AnswerRow(
+                post_id=post.id,
+                user_pk=user.id,
+                question_id=question.id,
+                platform=post.platform,
+                workspace_id=post.workspace_id,
+                channel_id=post.channel_id,
+                answered_at=now,
+                local_date=day,
+                response=response.replace("\x00", "")[:MAX_RESPONSE_CHARS],  # PostgreSQL text holds no NUL
+                choice_keys=(matched_keys or None) and matched_keys[:30],
+                verdict=result.verdict.value,
+                score=result.score,
+                points=points,
+            )
+        )
+        session.flush()  # IntegrityError here = a concurrent first answer won; the dispatcher retries
+        is_active = schedule_predicate(
+            session, platform=post.platform, workspace_id=post.workspace_id, channel_id=post.channel_id
+        )
+        streaks = record_answer_day(
+            session,
+            user_pk=user.id,
+            scopes=[post.channel_id, WORKSPACE_SCOPE],
+            day=day,
+            is_active_day=is_active,
+        )
+        is_open = result.verdict is Verdict.SELF_ASSESS
+        feedback = build_feedback(
+            question,
+            result,
+            post_id=post.id,
+            points=points,
+            your_answer=response,
+            streak=streaks[WORKSPACE_SCOPE].current,
+            review_base_url=self._options.review_base_url,
+            brief=not user.dm_feedback and not is_open,
+            rating_actions=SELF_RATINGS if is_open else (),
+        )
+        replies: list[Reply] = [self._private(actor, where, user, feedback)]
+        ref = self.message_ref(post)
+        if post.audience == CHANNEL and ref is not None:
+            replies.append(UpdatePosted(ref, self.card(session, post)))
+        return replies
+
+    @staticmethod
+    def _private(actor: Actor, where: Where, user: User, message: Message) -> Reply:
+        return ToDirect(actor, where, message) if user.dm_feedback else ToUser(where, actor.user_id, message)
+
+    @staticmethod
+    def _is_closed(post: Post, now: datetime) -> bool:
+        return post.closed_at is not None or (post.closes_at is not None and utc(post.closes_at) <= now)
+
+    @staticmethod
+    def _closed_notice(post: Post, question: Question) -> Message:
+        when = min(utc(t) for t in (post.closed_at, post.closes_at) if t is not None)  # due time if earlier
+        local = when.astimezone(ZoneInfo(post.timezone or "UTC"))
+        answer = ", ".join(question.correct_keys) or correct_answer_text(question)
+        text = f"This question closed at {local:%Y-%m-%d %H:%M} {post.timezone or 'UTC'}"
+        if answer:
+            text += f"; the answer was {answer}"
+        return info(text + ".")
+
+    # --- self-rating ----------------------------------------------------------------------------------------
+
+    def self_rate(
+        self, session: Session, *, actor: Actor, where: Where, post_id: int, rating: str
+    ) -> list[Reply]:
+        """Record an open answer's self-rating, once."""
+        now = utc(self._clock.now())
+        user = ensure_user(session, actor, now)
+
+        def tell(message: Message) -> list[Reply]:
+            return [ToUser(where, actor.user_id, message)]
+
+        if rating not in SELF_RATINGS:
+            return tell(
+                error(f"Rate yourself with one of: {', '.join(SELF_RATINGS)}.", echo=truncate(rating, 50))
+            )
+        row = session.scalars(
+            select(AnswerRow).where(AnswerRow.post_id == post_id, AnswerRow.user_pk == user.id)
+        ).first()
+        if row is None:
+            return tell(info("Answer the question first, then rate yourself."))
+        if row.self_rating is not None or row.verdict != Verdict.SELF_ASSESS.value:
+            return tell(warning("You already rated this answer:", echo=row.self_rating or row.verdict))
+        question = load_question(session, row.question_id)
+        if question is None:
+            return tell(error("That question is no longer available."))
+        result = grade_self_rating(rating)
+        points = points_for(result, question.difficulty)
+        changed = session.execute(
+            update(AnswerRow)
+            .where(AnswerRow.id == row.id, AnswerRow.self_rating.is_(None))
+            .values(verdict=result.verdict.value, score=result.score, points=points, self_rating=rating)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(changed, "rowcount", 0):
+            return tell(warning("You already rated this answer."))
+        post = session.get(Post, post_id)
+        is_active = schedule_predicate(
+            session, platform=row.platform, workspace_id=row.workspace_id, channel_id=row.channel_id
+        )
+        streak = current_streak(
+            session,
+            user_pk=user.id,
+            scope=WORKSPACE_SCOPE,
+            today=local_day(now, post.timezone if post else "UTC"),
+            is_active_day=is_active,
+        )
+        feedback = build_feedback(
+            question,
+            result,
+            post_id=post_id,
+            points=points,
+            your_answer=row.response,
+            streak=streak.current,
+            review_base_url=self._options.review_base_url,
+            brief=not user.dm_feedback,
+            self_rating=rating,
+        )
+        return [self._private(actor, where, user, feedback)]
+
+    # --- closing --------------------------------------------------------------------------------------------
+
+    def close_post(self, session: Session, post_id: int, now: datetime | None = None) -> list[Reply]:
+        """Close a post (now) and update its card with the answer and the distribution (once)."""
+        now = utc(now or self._clock.now())
+        closed = session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.closed_at.is_(None))
+            .values(closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(closed, "rowcount", 0):
+            return []
+        post = session.get(Post, post_id, populate_existing=True)
+        if post is None:
+            return []
+        ref = self.message_ref(post)
+        if post.audience != CHANNEL or ref is None:
+            return []
+        return [UpdatePosted(ref, self.card(session, post))]
+
+    def close_due_posts(self, session: Session, now: datetime | None = None) -> list[Reply]:
+        """Close every post whose ``closes_at`` has passed (the scheduler calls this)."""
+        moment = utc(now or self._clock.now())
+        due = session.scalars(
+            select(Post.id)
+            .where(Post.closed_at.is_(None), Post.closes_at.is_not(None), Post.closes_at <= moment)
+            .order_by(Post.id)
+        ).all()
+        replies: list[Reply] = []
+        for post_id in due:
+            replies.extend(self.close_post(session, post_id, moment))
+        return replies
