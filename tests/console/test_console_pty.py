@@ -70,7 +70,7 @@ def test_a_person_plays_in_the_console(tmp_path: Path) -> None:
     )
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli.console", "--start", "2026-01-05T09:00"],
+        [sys.executable, "-m", "adapters.cli.main", "console", "--start", "2026-01-05T09:00"],
         stdin=slave,
         stdout=slave,
         stderr=slave,
