@@ -4,36 +4,50 @@
 
 Each answer is one ``Dispatcher.process(ChoiceSelected(...))``: one unit of work that claims the delivery id,
 resolves the user and the post, grades the click, inserts the ``AnswerRow``, updates the channel and workspace
-streaks, builds the feedback and commits (no chat I/O: the port is not involved in ``process``). Every answer
-is a distinct (post, user) pair spread over 50 users, so each one really writes.
+streaks, builds the feedback and the updated channel card (the posts carry a message ref, as posted cards do)
+and commits (no chat I/O: the port is not involved in ``process``). Every answer is a distinct (post, user)
+pair spread over 50 users, so each one really writes; the clock moves a day every 150 answers (three per
+user), so a third of the answers advance both streaks, as a user's first answer of the day does.
 
-The baseline, measured in the same run on the same database: a bare INSERT of the same ``AnswerRow`` rows, one
-transaction per row (the service also commits once per answer). SQLite runs in a temporary file; PostgreSQL in
-a fresh schema of the ``test`` database (``QUIZMASTER_BENCH_POSTGRES_URL`` overrides), dropped afterwards.
+The baseline, measured in the same run on the same database, rounds alternating with the service's: a bare
+INSERT of the same ``AnswerRow`` rows, one transaction per row (the service also commits once per answer).
+
+The concurrent variant: ``CONCURRENCY`` asyncio tasks each feed their share of the clicks through
+``Dispatcher.handle`` (worker threads, as the chat adapters run it; replies go to a port that does nothing);
+it reports answers/s and the p50/p99 latency of one ``handle``.
+
+SQLite runs in a temporary file; PostgreSQL in a fresh schema of the ``test`` database
+(``QUIZMASTER_BENCH_POSTGRES_URL`` overrides), dropped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import os
 import random
+import statistics
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.common import Rate, measure, print_table
+from bench.common import Rate, measure, measure_interleaved, print_table
 from bot.app import build_services
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.events import Actor, ChoiceSelected, Where
+from bot.messages import Message
+from bot.ports import MessageRef
 from bot.storage.db import make_engine, make_session_factory
 from bot.storage.models import AnswerRow, Bank, Base, Post, QuestionRow, User
 from questions.model import Choice, ChoiceAnswer, Difficulty, Kind, Question, Source
@@ -45,6 +59,8 @@ PLATFORM, WORKSPACE, CHANNEL = "bench", "W", "C"
 USERS = 50
 QUESTIONS = 20
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+CONCURRENCY = 10
+ANSWERS_PER_DAY = 150  # 3 answers per user and day: a third of the answers move the streaks
 
 
 def _question(i: int) -> Question:
@@ -101,8 +117,9 @@ def _seed(sessions: sessionmaker[Session], posts: int) -> tuple[list[int], dict[
                 "channel_id": CHANNEL,
                 "audience": "channel",
                 "posted_at": START,
-                "closes_at": START + timedelta(days=30),
+                "closes_at": START + timedelta(days=365),
                 "timezone": "UTC",
+                "message_ref": f"m{i}",
             }
             for i in range(posts)
         ]
@@ -112,34 +129,73 @@ def _seed(sessions: sessionmaker[Session], posts: int) -> tuple[list[int], dict[
         return post_ids, {u.user_id: u.id for u in users}
 
 
-class _NoPort:
-    """``Dispatcher.process`` never touches the port; this satisfies the constructor."""
+class _NullPort:
+    """A chat platform that accepts everything instantly (the concurrent variant delivers replies)."""
 
-    async def post(self, *_: object) -> None:  # pragma: no cover - never called
-        raise AssertionError("no chat I/O in the benchmark")
+    async def post(self, where: Where, message: Message) -> MessageRef:
+        return MessageRef(where, "m")
 
-    post_private = dm = update = post
+    async def post_private(self, where: Where, user_id: str, message: Message) -> None:
+        return None
+
+    async def dm(self, actor: Actor, message: Message) -> MessageRef | None:
+        return MessageRef(Where(actor.platform, actor.workspace_id, "D" + actor.user_id), "d")
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        return None
 
 
-def _bench_db(url: str, n: int, rounds: int) -> tuple[Rate, Rate]:
+class _Clicks:
+    """Distinct (post, user) clicks with fresh delivery ids, the clock moving a day every so often."""
+
+    def __init__(self, post_ids: list[int], clock: FakeClock, prefix: str) -> None:
+        self._posts = iter(post_ids)
+        self._prefix = prefix
+        self._clock = clock
+        self._count = itertools.count()
+        self._where = Where(PLATFORM, WORKSPACE, CHANNEL)
+        self._actors = [Actor(PLATFORM, WORKSPACE, f"U{u}", f"user {u}") for u in range(USERS)]
+
+    def next(self) -> ChoiceSelected:
+        i = next(self._count)
+        if i and i % ANSWERS_PER_DAY == 0:
+            self._clock.advance(timedelta(days=1))
+        return ChoiceSelected(
+            self._actors[i % USERS], self._where, next(self._posts), ("B",), f"{self._prefix}{i}"
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """One database's figures."""
+
+    service: Rate
+    baseline: Rate
+    concurrent: Rate
+    p50_ms: float
+    p99_ms: float
+
+
+def _bench_db(url: str, n: int, rounds: int) -> Result:
     engine = make_engine(url)
     try:
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
         per_round = n * (rounds + 1)  # + the warm-up round
-        post_ids, user_pks = _seed(sessions, 2 * per_round)
-        service_posts, baseline_posts = iter(post_ids[:per_round]), iter(post_ids[per_round:])
+        post_ids, user_pks = _seed(sessions, 3 * per_round)
+        service_posts = post_ids[:per_round]
+        baseline_posts = iter(post_ids[per_round : 2 * per_round])
+        concurrent_posts = post_ids[2 * per_round :]
         clock = FakeClock(START + timedelta(hours=1))
         services = build_services(Settings(), clock, random.Random(0))
-        dispatcher = Dispatcher(services, _NoPort(), sessions)  # type: ignore[arg-type]
-        where = Where(PLATFORM, WORKSPACE, CHANNEL)
-        actors = [Actor(PLATFORM, WORKSPACE, f"U{u}", f"user {u}") for u in range(USERS)]
-        deliveries = itertools.count()
+        dispatcher = Dispatcher(services, _NullPort(), sessions)
+        clicks = _Clicks(service_posts, clock, "s")
+        concurrent_clicks = _Clicks(concurrent_posts, clock, "c")
+        latencies: list[float] = []
 
         def service_round() -> None:
-            for i, post_id in zip(range(n), service_posts, strict=False):
-                event = ChoiceSelected(actors[i % USERS], where, post_id, ("B",), f"d{next(deliveries)}")
-                dispatcher.process(event)
+            for _ in range(n):
+                dispatcher.process(clicks.next())
 
         def baseline_round() -> None:
             for i, post_id in zip(range(n), baseline_posts, strict=False):
@@ -162,12 +218,31 @@ def _bench_db(url: str, n: int, rounds: int) -> tuple[Rate, Rate]:
                         )
                     )
 
-        service = measure(service_round, n, rounds=rounds, warmup=1)
-        baseline = measure(baseline_round, n, rounds=rounds, warmup=1)
+        async def concurrent_clients() -> None:
+            async def client(share: int) -> None:
+                for _ in range(share):
+                    started = time.perf_counter()
+                    await dispatcher.handle(concurrent_clicks.next())
+                    latencies.append(time.perf_counter() - started)
+
+            shares = [n // CONCURRENCY + (1 if k < n % CONCURRENCY else 0) for k in range(CONCURRENCY)]
+            await asyncio.gather(*(client(share) for share in shares))
+
+        rates = measure_interleaved(
+            [("service", service_round, n), ("baseline", baseline_round, n)], rounds=rounds, warmup=1
+        )
+        concurrent = measure(lambda: asyncio.run(concurrent_clients()), n, rounds=rounds, warmup=1)
         with sessions() as s:
             recorded = s.scalar(text("SELECT count(*) FROM answers WHERE response = 'B'"))
-            assert recorded == 2 * per_round, f"expected {2 * per_round} answers, found {recorded}"
-        return service, baseline
+            assert recorded == 3 * per_round, f"expected {3 * per_round} answers, found {recorded}"
+        measured = sorted(latencies[n:])  # without the warm-up round
+        return Result(
+            service=rates["service"],
+            baseline=rates["baseline"],
+            concurrent=concurrent,
+            p50_ms=1000 * statistics.median(measured),
+            p99_ms=1000 * measured[min(len(measured) - 1, int(0.99 * len(measured)))],
+        )
     finally:
         engine.dispose()
 
@@ -198,20 +273,39 @@ def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print answers/s beside the bare-INSERT baseline."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer answers and rounds (a smoke run)")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     args = parser.parse_args(argv)
     n, rounds = (100, 2) if args.quick else (1000, 3)
-    rows: list[list[object]] = []
+    results: list[tuple[str, Result]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        service, baseline = _bench_db(f"sqlite:///{Path(tmp) / 'bench.db'}", n, rounds)
-        rows.append(["SQLite (file, WAL)", service.median, baseline.median, service.median / baseline.median])
-    with _postgres_schema() as url:
-        if url is not None:
-            service, baseline = _bench_db(url, n, rounds)
-            rows.append(["PostgreSQL", service.median, baseline.median, service.median / baseline.median])
+        results.append(("SQLite (file, WAL)", _bench_db(f"sqlite:///{Path(tmp) / 'bench.db'}", n, rounds)))
+    if not args.sqlite_only:
+        with _postgres_schema() as url:
+            if url is not None:
+                results.append(("PostgreSQL", _bench_db(url, n, rounds)))
     print_table(
         f"Recording an answer (grade + write + streak update), {n} answers x {rounds} rounds, median",
-        ["database", "answers/s (service)", "bare INSERTs/s (baseline)", "service / baseline"],
-        rows,
+        [
+            "database",
+            "answers/s (service)",
+            "bare INSERTs/s (baseline)",
+            "service / baseline",
+            f"answers/s ({CONCURRENCY} concurrent, handle)",
+            "p50 ms",
+            "p99 ms",
+        ],
+        [
+            [
+                name,
+                r.service.median,
+                r.baseline.median,
+                r.service.median / r.baseline.median,
+                r.concurrent.median,
+                r.p50_ms,
+                r.p99_ms,
+            ]
+            for name, r in results
+        ],
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, InstructorHandler, run_unit
+from bot.instructor import InstructorHandler as InstructorCommands
 from bot.ports import ChatPort
 from bot.quiz import QuizOptions, QuizService, utc
 from bot.services import PlayerService, Services
@@ -44,6 +45,14 @@ class QuizApp:
     ) -> Dispatcher:
         """A dispatcher delivering through ``port``."""
         return Dispatcher(self.services, port, self.sessions, instructor_handler=instructor_handler)
+
+    def instructor_handler(self) -> InstructorCommands:
+        """The handler of instructor commands (schedules, sprints); its ``on_change`` is for a scheduler."""
+        return InstructorCommands(
+            self.services,
+            default_timezone=self.settings.timezone,
+            review_base_url=self.settings.review_base_url,
+        )
 
     def close(self) -> None:
         """Release the database connections."""

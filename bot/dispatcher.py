@@ -7,11 +7,14 @@ announces something that was rolled back).
 
 A unit of work (``run_unit``):
 - on SQLite starts with ``BEGIN IMMEDIATE``, so concurrent writers queue on the busy timeout instead of
-  failing with a stale read snapshot;
+  failing with a stale read snapshot (a dispatcher's own units first queue on an in-process lock, which
+  hands over faster than SQLite's sleeping busy handler);
 - first claims the delivery id in ``processed_events`` (``INSERT ... ON CONFLICT DO NOTHING``): a delivery
   seen before (Slack retry, double delivery to two replicas) does nothing and replies nothing;
 - is retried when a unique constraint fires (two first answers at once, two first sightings of a user):
-  the retry sees the winner's row and answers accordingly ("you already answered").
+  the retry sees the winner's row and answers accordingly ("you already answered");
+- is retried when its pooled connection proves dead before the commit (a database restart): the engine
+  pings only connections that sat idle (``bot.storage.db.ping_after_idle``), not one per unit.
 Instructor commands go to an optional ``InstructorHandler`` (the scheduling work provides it) after the
 permission check ``Services.is_instructor``.
 """
@@ -19,19 +22,23 @@ permission check ``Services.is_instructor``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as cmd
 from bot.events import Actor, ChoiceSelected, CommandInvoked, Event, SelfRated, TextAnswered, Where
-from bot.messages import Help, HelpEntry, Message, error
+from bot.messages import Help, HelpEntry, Message, QuestionCard, error
 from bot.ports import ChatPort, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
-from bot.quiz import insert_ignoring_conflict, utc
+from bot.quiz import InsertIgnoring, utc
 from bot.services import Services
 from bot.storage.models import ProcessedEvent
 
@@ -39,6 +46,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 UNIT_ATTEMPTS = 4
+_CLAIM = InsertIgnoring.into(ProcessedEvent)
 
 
 class InstructorHandler(Protocol):
@@ -52,12 +60,15 @@ class InstructorHandler(Protocol):
 def run_unit(
     session_factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = UNIT_ATTEMPTS
 ) -> T:
-    """Run ``work`` in one transaction and commit; retried from scratch when a unique constraint fires."""
+    """Run ``work`` in one transaction and commit; retried from scratch when a unique constraint fires, or
+    when the pooled connection turned out dead before the commit (nothing was written then)."""
     for attempt in range(1, attempts + 1):
+        committing = False
         with session_factory() as session:
-            _begin_immediately(session)
             try:
+                _begin_immediately(session)
                 result = work(session)
+                committing = True
                 session.commit()
                 return result
             except IntegrityError:
@@ -65,6 +76,11 @@ def run_unit(
                 if attempt == attempts:
                     raise
                 log.debug("unique constraint fired; retrying the unit of work (attempt %d)", attempt)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or committing or attempt == attempts:
+                    raise  # a commit that failed midway may have landed: never replay it
+                session.rollback()
+                log.warning("database connection lost; retrying the unit of work (attempt %d)", attempt)
     raise AssertionError("unreachable")
 
 
@@ -77,12 +93,30 @@ def _begin_immediately(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _writer_gate(session_factory: sessionmaker[Session]) -> contextlib.AbstractContextManager[object]:
+    """On SQLite, a lock that queues this dispatcher's units in-process.
+
+    SQLite has one writer at a time; worker threads that meet a held write lock sleep in SQLite's busy
+    handler (1, 2, 5, ... 100 ms) and wake late, which under concurrent clicks makes the slowest ones very
+    slow. Waiting on a Python lock instead hands the database over as soon as it is free. The database lock
+    stays the real guard (other dispatchers, the scheduler, other processes). PostgreSQL needs no gate.
+    """
+    bind = session_factory.kw.get("bind")
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        return threading.RLock()
+    return contextlib.nullcontext()
+
+
 def claim_delivery(session: Session, platform: str, delivery_id: str | None, now_utc: datetime) -> bool:
     """True the first time a delivery id is seen (it is then recorded), False for a repeat."""
     if not delivery_id:
         return True
     values = {"platform": platform, "event_id": delivery_id[:200], "received_at": now_utc}
-    return insert_ignoring_conflict(session, ProcessedEvent, values) == 1
+    return _CLAIM.run(session, values) == 1
+
+
+def _open_card(message: Message) -> bool:
+    return isinstance(message, QuestionCard) and not message.closed
 
 
 def help_message(problem: str | None = None, echo: str | None = None, *, instructor: bool = False) -> Help:
@@ -107,6 +141,14 @@ class Dispatcher:
         self._port = port
         self._sessions = session_factory
         self._instructor_handler = instructor_handler
+        self._gate = _writer_gate(session_factory)
+        bind = session_factory.kw.get("bind")
+        self._recount = not (isinstance(bind, Engine) and bind.dialect.name == "sqlite")
+
+    def _unit(self, work: Callable[[Session], T]) -> T:
+        """``run_unit`` behind this dispatcher's writer gate."""
+        with self._gate:
+            return run_unit(self._sessions, work)
 
     async def handle(self, event: Event) -> None:
         """Process one inbound event and send its replies."""
@@ -125,37 +167,59 @@ class Dispatcher:
 
     def process(self, event: Event) -> list[Reply]:
         """The synchronous unit of work for one event: its replies, not yet sent."""
-        return run_unit(self._sessions, lambda session: self._route(session, event))
+        replies = self._unit(lambda session: self._route(session, event))
+        return self._recounted(replies) if self._recount else replies
+
+    def _recounted(self, replies: list[Reply]) -> list[Reply]:
+        """Open cards' answer counts re-read after the commit.
+
+        Under PostgreSQL's read committed, two answers committing at once each count the other's row as
+        missing, so both cards would say N+1 when there are N+2. A count read after one's own commit sees
+        every answer committed before it, so the highest count delivered (ports keep the highest,
+        ``bot.card_updates``) is the final one. SQLite serialises writers and needs no recount.
+        """
+        stale = [r for r in replies if isinstance(r, UpdatePosted) and _open_card(r.message)]
+        if not stale:
+            return replies
+        fresh: dict[int, Reply] = {}
+        with self._sessions() as session:
+            for reply in stale:
+                card = reply.message
+                assert isinstance(card, QuestionCard)
+                count = self._services.quiz.answer_count(session, card.post_id)
+                fresh[id(reply)] = UpdatePosted(
+                    reply.ref, replace(card, answered_count=max(card.answered_count, count))
+                )
+        return [fresh.get(id(r), r) for r in replies]
 
     async def close_due(self) -> int:
         """Close every post past its ``closes_at`` and update their cards; returns how many cards changed."""
         quiz = self._services.quiz
-        replies = await asyncio.to_thread(run_unit, self._sessions, quiz.close_due_posts)
+        replies = await asyncio.to_thread(self._unit, quiz.close_due_posts)
         await self.deliver(replies)
         return len(replies)
 
     async def close_post(self, post_id: int) -> None:
         """Close one post now (an instructor's ``close``) and update its card."""
         quiz = self._services.quiz
-        replies = await asyncio.to_thread(run_unit, self._sessions, lambda s: quiz.close_post(s, post_id))
+        replies = await asyncio.to_thread(self._unit, lambda s: quiz.close_post(s, post_id))
         await self.deliver(replies)
 
     async def deliver(self, replies: Sequence[Reply]) -> None:
         """Send replies through the port; a failed send is logged and does not stop the others."""
         for reply in replies:
             try:
-                await self._deliver_one(reply)
+                await self.deliver_one(reply)
             except Exception:
                 log.exception("failed to deliver %s", type(reply).__name__)
 
-    async def _deliver_one(self, reply: Reply) -> None:
+    async def deliver_one(self, reply: Reply) -> None:
+        """Send one reply (recording a posted card's message ref); raises when the platform refused it."""
         if isinstance(reply, ToChannel):
             ref = await self._port.post(reply.where, reply.message)
             if reply.post_id is not None:
                 post_id, quiz = reply.post_id, self._services.quiz
-                await asyncio.to_thread(
-                    run_unit, self._sessions, lambda s: quiz.record_message_ref(s, post_id, ref)
-                )
+                await asyncio.to_thread(self._unit, lambda s: quiz.record_message_ref(s, post_id, ref))
         elif isinstance(reply, ToUser):
             await self._port.post_private(reply.where, reply.user_id, reply.message)
         elif isinstance(reply, ToDirect):

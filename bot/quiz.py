@@ -7,7 +7,7 @@ card); ``here`` posts it to the channel for everyone, open for ``channel_close_a
 scheduler sets ``closes_at``.
 
 Answering: one answer per user per post, the first counts. The ``uq_answer_post_user`` constraint is the final
-guard: a concurrent duplicate makes the flush raise ``IntegrityError``; the dispatcher rolls back and retries
+guard: a concurrent duplicate makes the insert raise ``IntegrityError``; the dispatcher rolls back and retries
 the unit of work, which then finds the first answer and replies "you already answered". Ambiguous input is
 never recorded. Open questions record a ``self_assess`` answer worth 0 until the learner rates it once.
 Every method returns ``Reply`` values (neutral messages and where they go), never ORM rows.
@@ -15,19 +15,36 @@ Every method returns ``Reply`` values (neutral messages and where they go), neve
 
 from __future__ import annotations
 
+import json
 import random
-from collections import Counter
-from collections.abc import Mapping, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, literal_column, select, update
+from sqlalchemy import (
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ColumnClause
 
 from bot.clock import Clock
 from bot.commands import clean_name
@@ -38,9 +55,11 @@ from bot.grading.verdict import Grade, Verdict
 from bot.messages import Message, QuestionCard, TopicEntry, TopicList, error, info, warning
 from bot.ports import MessageRef, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.scoring import points_for
-from bot.storage.models import AnswerRow, Post, QuestionRow, User
+from bot.storage.models import AnswerRow, Post, QuestionRow, Streak, User
 from bot.streaks import (
     WORKSPACE_SCOPE,
+    DayPredicate,
+    StreakState,
     current_streak,
     local_day,
     record_answer_day,
@@ -53,6 +72,7 @@ MAX_RESPONSE_CHARS = 500
 MAX_DISPLAY_NAME = 200
 CHANNEL = "channel"
 PRIVATE = "private"
+QUESTION_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -70,15 +90,34 @@ def utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class InsertIgnoring:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING 1`` into one table, built once for both dialects
+    (building a statement costs more than running it on SQLite)."""
+
+    postgresql: Executable
+    sqlite: Executable
+
+    @classmethod
+    def into(cls, model: type[Any]) -> InsertIgnoring:
+        """The statements for ``model``'s table."""
+        one: ColumnClause[Any] = literal_column("1")
+        return cls(
+            postgresql=pg_insert(model).on_conflict_do_nothing().returning(one),
+            sqlite=sqlite_insert(model).on_conflict_do_nothing().returning(one),
+        )
+
+    def run(self, session: Session, values: Mapping[str, Any]) -> int:
+        """Insert ``values``; returns the number of rows inserted (0 on a conflict)."""
+        # Counted through RETURNING: psycopg reports no rowcount (-1) for INSERT ... ON CONFLICT DO NOTHING.
+        connection = session.connection()
+        stmt = self.postgresql if connection.dialect.name == "postgresql" else self.sqlite
+        return len(connection.execute(stmt, dict(values)).all())
+
+
 def insert_ignoring_conflict(session: Session, model: type[Any], values: Mapping[str, Any]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns the number of rows inserted."""
-    # Counted through RETURNING: psycopg reports no rowcount (-1) for INSERT ... ON CONFLICT DO NOTHING.
-    stmt: Executable
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = pg_insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
-    else:
-        stmt = sqlite_insert(model).values(**values).on_conflict_do_nothing().returning(literal_column("1"))
-    return len(session.connection().execute(stmt).all())
+    return InsertIgnoring.into(model).run(session, values)
 
 
 def ensure_user(session: Session, actor: Actor, now: datetime) -> User:
@@ -115,6 +154,178 @@ def load_question(session: Session, question_id: str) -> Question | None:
     return None if row is None else Question.model_validate(row.data)
 
 
+class QuestionCache:
+    """Parsed questions, a bounded LRU keyed by question id and the exact stored JSON text.
+
+    Keying by the text itself means a question edited by a re-import is parsed afresh whatever its
+    ``updated_at`` says; validation is skipped only for byte-identical data. Safe to share between the
+    dispatcher's worker threads; ``Question`` objects are immutable.
+    """
+
+    def __init__(self, size: int = QUESTION_CACHE_SIZE) -> None:
+        if size < 1:
+            raise ValueError("a question cache holds at least one question")
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], Question] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, question_id: str, data_json: str) -> Question:
+        """The question stored as ``data_json`` (parsed and validated on a miss)."""
+        key = (question_id, data_json)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        question = Question.model_validate(json.loads(data_json))
+        with self._lock:
+            self._items[key] = question
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return question
+
+
+@dataclass(frozen=True, slots=True)
+class PostFacts:
+    """What answering and cards need to know about a post (times aware UTC)."""
+
+    id: int
+    question_id: str
+    platform: str
+    workspace_id: str
+    channel_id: str
+    audience: str
+    target_user_pk: int | None
+    message_ref: str | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+    timezone: str
+
+    @classmethod
+    def of(cls, post: Post) -> PostFacts:
+        """The facts of a loaded post."""
+        return cls(
+            id=post.id,
+            question_id=post.question_id,
+            platform=post.platform,
+            workspace_id=post.workspace_id,
+            channel_id=post.channel_id,
+            audience=post.audience,
+            target_user_pk=post.target_user_pk,
+            message_ref=post.message_ref,
+            closes_at=utc(post.closes_at) if post.closes_at else None,
+            closed_at=utc(post.closed_at) if post.closed_at else None,
+            timezone=post.timezone or "UTC",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Everything an answer is checked against, read before anything is written."""
+
+    user_pk: int
+    dm_feedback: bool
+    post: PostFacts | None
+    question_json: str | None
+    answered_before: bool
+    earlier_response: str | None
+    answered_count: int | None  # answers already on the post (channel posts with a card to update)
+    streaks: Mapping[str, StreakState] = field(default_factory=dict)  # stored, by scope (unlocked read)
+
+
+class _LazyPredicate:
+    """A day predicate loaded on first use: most answers (same or next day) never ask it."""
+
+    def __init__(self, load: Callable[[], DayPredicate]) -> None:
+        self._load = load
+        self._loaded: DayPredicate | None = None
+
+    def __call__(self, day: date) -> bool:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded(day)
+
+
+# The answer path's statements, built once (see ``QuizService.answer``).
+_POSTS = cast(Table, Post.__table__)
+_QUESTIONS = cast(Table, QuestionRow.__table__)
+_USERS = cast(Table, User.__table__)
+_ANSWERS = cast(Table, AnswerRow.__table__)
+_COUNTED = _ANSWERS.alias("counted")
+_STREAKS = cast(Table, Streak.__table__)
+_CHANNEL_STREAK = _STREAKS.alias("channel_streak")
+_WORKSPACE_STREAK = _STREAKS.alias("workspace_streak")
+_ANSWER_TARGET = (
+    select(
+        _POSTS.c.id,
+        _POSTS.c.question_id,
+        _POSTS.c.platform,
+        _POSTS.c.workspace_id,
+        _POSTS.c.channel_id,
+        _POSTS.c.audience,
+        _POSTS.c.target_user_pk,
+        _POSTS.c.message_ref,
+        _POSTS.c.closes_at,
+        _POSTS.c.closed_at,
+        _POSTS.c.timezone,
+        sql_cast(_QUESTIONS.c.data, Text).label("question_json"),
+        _USERS.c.id.label("user_pk"),
+        _USERS.c.display_name,
+        _USERS.c.dm_feedback,
+        _ANSWERS.c.id.label("earlier_id"),
+        _ANSWERS.c.response.label("earlier_response"),
+        case(
+            (
+                and_(_POSTS.c.audience == CHANNEL, _POSTS.c.message_ref.is_not(None)),
+                select(func.count()).where(_COUNTED.c.post_id == _POSTS.c.id).scalar_subquery(),
+            )
+        ).label("answered_count"),
+        _CHANNEL_STREAK.c.current.label("channel_current"),
+        _CHANNEL_STREAK.c.best.label("channel_best"),
+        _CHANNEL_STREAK.c.last_date.label("channel_last"),
+        _WORKSPACE_STREAK.c.current.label("workspace_current"),
+        _WORKSPACE_STREAK.c.best.label("workspace_best"),
+        _WORKSPACE_STREAK.c.last_date.label("workspace_last"),
+    )
+    .select_from(
+        _POSTS.outerjoin(_QUESTIONS, _QUESTIONS.c.id == _POSTS.c.question_id)
+        .outerjoin(
+            _USERS,
+            and_(
+                _USERS.c.platform == bindparam("platform"),
+                _USERS.c.workspace_id == bindparam("workspace_id"),
+                _USERS.c.user_id == bindparam("user_id"),
+            ),
+        )
+        .outerjoin(_ANSWERS, and_(_ANSWERS.c.post_id == _POSTS.c.id, _ANSWERS.c.user_pk == _USERS.c.id))
+        .outerjoin(
+            _CHANNEL_STREAK,
+            and_(
+                _CHANNEL_STREAK.c.user_pk == _USERS.c.id,
+                _CHANNEL_STREAK.c.scope == _POSTS.c.channel_id,
+            ),
+        )
+        .outerjoin(
+            _WORKSPACE_STREAK,
+            and_(
+                _WORKSPACE_STREAK.c.user_pk == _USERS.c.id,
+                _WORKSPACE_STREAK.c.scope == literal(WORKSPACE_SCOPE),
+            ),
+        )
+    )
+    .where(_POSTS.c.id == bindparam("post_id"))
+)
+_QUESTION_JSON = select(sql_cast(_QUESTIONS.c.data, Text)).where(_QUESTIONS.c.id == bindparam("question_id"))
+_EARLIER_ANSWER = select(_ANSWERS.c.id, _ANSWERS.c.response).where(
+    _ANSWERS.c.post_id == bindparam("post_id"), _ANSWERS.c.user_pk == bindparam("user_pk")
+)
+_ANSWER_COUNT = select(func.count()).where(_ANSWERS.c.post_id == bindparam("post_id"))
+_INSERT_ANSWER = insert(_ANSWERS)
+
+
 class QuizService:
     """Asks questions, records answers and self-ratings, and closes posts."""
 
@@ -122,6 +333,12 @@ class QuizService:
         self._clock = clock
         self._options = options or QuizOptions()
         self._rng = rng or random.Random()
+        self._questions = QuestionCache()
+
+    def _question(self, session: Session, question_id: str) -> Question | None:
+        """A stored question (active or not), parsed once per stored version (no autoflush)."""
+        data = session.connection().execute(_QUESTION_JSON, {"question_id": question_id}).scalar()
+        return None if data is None else self._questions.get(question_id, data)
 
     # --- topics ---------------------------------------------------------------------------------------------
 
@@ -285,29 +502,52 @@ class QuizService:
 
     def card(self, session: Session, post: Post) -> QuestionCard:
         """The card of a post as it stands now (with the reveal once closed)."""
-        question = load_question(session, post.question_id)
+        session.flush()
+        return self._card(session, PostFacts.of(post))
+
+    def _card(
+        self,
+        session: Session,
+        post: PostFacts,
+        question: Question | None = None,
+        answered_count: int | None = None,
+    ) -> QuestionCard:
+        """``card`` from facts; an open card only needs the number of answers (``answered_count`` when
+        the caller knows it), a closed one reads them all for the reveal."""
+        question = question or self._question(session, post.question_id)
         if question is None:
             raise LookupError(f"post {post.id} refers to missing question {post.question_id}")
-        rows = session.execute(
-            select(AnswerRow.choice_keys, AnswerRow.score).where(AnswerRow.post_id == post.id)
-        ).all()
         closed = post.closed_at is not None
         distribution: Counter[str] = Counter()
-        for keys, _score in rows:
-            distribution.update(dict.fromkeys(keys or "", 1))
+        correct_count = 0
+        if closed:
+            rows = session.execute(
+                select(AnswerRow.choice_keys, AnswerRow.score).where(AnswerRow.post_id == post.id)
+            ).all()
+            for keys, _score in rows:
+                distribution.update(dict.fromkeys(keys or "", 1))
+            answered_count = len(rows)
+            correct_count = sum(1 for _, score in rows if score >= 1.0)
+        elif answered_count is None:
+            answered_count = session.connection().execute(_ANSWER_COUNT, {"post_id": post.id}).scalar_one()
         return build_card(
             question,
             post_id=post.id,
             audience=post.audience,
-            answered_count=len(rows),
-            closes_at=utc(post.closes_at) if post.closes_at else None,
+            answered_count=answered_count,
+            closes_at=post.closes_at,
             closed=closed,
             distribution=distribution,
-            correct_count=sum(1 for _, score in rows if score >= 1.0),
+            correct_count=correct_count,
         )
 
     @staticmethod
-    def message_ref(post: Post) -> MessageRef | None:
+    def answer_count(session: Session, post_id: int) -> int:
+        """How many answers a post has (committed ones, when called in a fresh transaction)."""
+        return int(session.connection().execute(_ANSWER_COUNT, {"post_id": post_id}).scalar_one())
+
+    @staticmethod
+    def message_ref(post: Post | PostFacts) -> MessageRef | None:
         """Where a channel post's card is, if the platform gave a ref."""
         if not post.message_ref:
             return None
@@ -363,32 +603,41 @@ class QuizService:
         keys: Sequence[str] | None = None,
         text: str | None = None,
     ) -> list[Reply]:
-        """Grade and record one answer (a click's ``keys`` or typed ``text``) and say how it went."""
+        """Grade and record one answer (a click's ``keys`` or typed ``text``) and say how it went.
+
+        The hot path (a click names its post): one query reads the post, its question's stored JSON, the
+        user and any earlier answer; then the answer is inserted and the streaks updated (one locked read,
+        a write only when a streak moves). Questions are parsed once per stored version (``QuestionCache``).
+        """
         now = utc(self._clock.now())
-        user = ensure_user(session, actor, now)
+        session.flush()  # the statements below read through the connection, past the unit of work
 
         def tell(message: Message) -> list[Reply]:
             return [ToUser(where, actor.user_id, message)]
 
-        post = self.resolve_post(session, user=user, where=where, post_id=post_id)
+        if post_id is not None:
+            target = self._target_of_post(session, actor, post_id, now)
+        else:
+            target = self._target_of_open_question(session, actor, where, now)
+        post = target.post
         if post is None:
             if post_id is None:
                 return tell(info("There is no open question for you: type /quiz to get one."))
             return tell(error("That question does not exist (any more)."))
-        if post.audience == PRIVATE and post.target_user_pk != user.id:
+        if post_id is not None and (post.platform, post.workspace_id) != (where.platform, where.workspace_id):
+            return tell(error("That question does not exist (any more)."))
+        if post.audience == PRIVATE and post.target_user_pk != target.user_pk:
             return tell(warning("That question was asked to someone else: type /quiz to get your own."))
-        question = load_question(session, post.question_id)
-        if question is None:
+        if target.question_json is None:
             return tell(error("That question is no longer available."))
+        question = self._questions.get(post.question_id, target.question_json)
         if self._is_closed(post, now):
             return tell(self._closed_notice(post, question))
-        earlier = session.scalars(
-            select(AnswerRow).where(AnswerRow.post_id == post.id, AnswerRow.user_pk == user.id)
-        ).first()
-        if earlier is not None:
+        if target.answered_before:
             return tell(
                 warning(
-                    "You already answered this question (the first answer counts):", echo=earlier.response
+                    "You already answered this question (the first answer counts):",
+                    echo=target.earlier_response,
                 )
             )
         if keys is not None:
@@ -410,12 +659,86 @@ class QuizService:
             session,
             actor=actor,
             where=where,
-            user=user,
+            target=target,
             post=post,
             question=question,
             result=result,
             response=response,
             now=now,
+        )
+
+    def _target_of_post(self, session: Session, actor: Actor, post_id: int, now: datetime) -> _Target:
+        """The answer's target when the event names the post: one query in the common case. A user seen
+        for the first time (or whose display name changed) goes through ``ensure_user`` first."""
+        connection = session.connection()
+        params = {
+            "post_id": post_id,
+            "platform": actor.platform,
+            "workspace_id": actor.workspace_id,
+            "user_id": actor.user_id,
+        }
+        row = connection.execute(_ANSWER_TARGET, params).first()
+        name = clean_name(actor.display_name, MAX_DISPLAY_NAME) if actor.display_name else None
+        if row is None or row.user_pk is None or (name and row.display_name != name):
+            user = ensure_user(session, actor, now)
+            if row is None or row.user_pk is None:
+                session.flush()
+                row = connection.execute(_ANSWER_TARGET, params).first()
+            if row is None:  # no such post
+                return _Target(user.id, user.dm_feedback, None, None, False, None, None)
+            dm_feedback = user.dm_feedback
+        else:
+            dm_feedback = bool(row.dm_feedback)
+        post = PostFacts(
+            id=row.id,
+            question_id=row.question_id,
+            platform=row.platform,
+            workspace_id=row.workspace_id,
+            channel_id=row.channel_id,
+            audience=row.audience,
+            target_user_pk=row.target_user_pk,
+            message_ref=row.message_ref,
+            closes_at=utc(row.closes_at) if row.closes_at else None,
+            closed_at=utc(row.closed_at) if row.closed_at else None,
+            timezone=row.timezone or "UTC",
+        )
+        return _Target(
+            user_pk=row.user_pk,
+            dm_feedback=dm_feedback,
+            post=post,
+            question_json=row.question_json,
+            answered_before=row.earlier_id is not None,
+            earlier_response=row.earlier_response,
+            answered_count=row.answered_count,
+            streaks={
+                WORKSPACE_SCOPE: StreakState(
+                    row.workspace_current or 0, row.workspace_best or 0, row.workspace_last
+                ),
+                post.channel_id: StreakState(
+                    row.channel_current or 0, row.channel_best or 0, row.channel_last
+                ),
+            },
+        )
+
+    def _target_of_open_question(
+        self, session: Session, actor: Actor, where: Where, now: datetime
+    ) -> _Target:
+        """The answer's target when a typed answer names no post (``resolve_post`` finds it)."""
+        user = ensure_user(session, actor, now)
+        found = self.resolve_post(session, user=user, where=where, post_id=None)
+        if found is None:
+            return _Target(user.id, user.dm_feedback, None, None, False, None, None)
+        connection = session.connection()
+        question_json = connection.execute(_QUESTION_JSON, {"question_id": found.question_id}).scalar()
+        earlier = connection.execute(_EARLIER_ANSWER, {"post_id": found.id, "user_pk": user.id}).first()
+        return _Target(
+            user_pk=user.id,
+            dm_feedback=user.dm_feedback,
+            post=PostFacts.of(found),
+            question_json=question_json,
+            answered_before=earlier is not None,
+            earlier_response=earlier.response if earlier is not None else None,
+            answered_count=None,
         )
 
     def _record(
@@ -424,43 +747,49 @@ class QuizService:
         *,
         actor: Actor,
         where: Where,
-        user: User,
-        post: Post,
+        target: _Target,
+        post: PostFacts,
         question: Question,
         result: Grade,
         response: str,
         now: datetime,
     ) -> list[Reply]:
         points = points_for(result, question.difficulty)
-        day = local_day(now, post.timezone or "UTC")
+        day = local_day(now, post.timezone)
         matched_keys = "".join(result.matched) if question.kind in (Kind.SINGLE, Kind.MULTI) else None
-        session.add(
-            AnswerRow(
-                post_id=post.id,
-                user_pk=user.id,
-                question_id=question.id,
-                platform=post.platform,
-                workspace_id=post.workspace_id,
-                channel_id=post.channel_id,
-                answered_at=now,
-                local_date=day,
-                response=response.replace("\x00", "")[:MAX_RESPONSE_CHARS],  # PostgreSQL text holds no NUL
-                choice_keys=(matched_keys or None) and matched_keys[:30],
-                verdict=result.verdict.value,
-                score=result.score,
-                points=points,
+        # IntegrityError here = a concurrent first answer won; the dispatcher retries the unit of work.
+        session.connection().execute(
+            _INSERT_ANSWER,
+            {
+                "post_id": post.id,
+                "user_pk": target.user_pk,
+                "question_id": question.id,
+                "platform": post.platform,
+                "workspace_id": post.workspace_id,
+                "channel_id": post.channel_id,
+                "answered_at": now,
+                "local_date": day,
+                "response": response.replace("\x00", "")[:MAX_RESPONSE_CHARS],  # PostgreSQL text holds no NUL
+                "choice_keys": (matched_keys or None) and matched_keys[:30],
+                "verdict": result.verdict.value,
+                "score": result.score,
+                "points": points,
+                "self_rating": None,
+            },
+        )
+
+        def active_days() -> DayPredicate:
+            return schedule_predicate(
+                session, platform=post.platform, workspace_id=post.workspace_id, channel_id=post.channel_id
             )
-        )
-        session.flush()  # IntegrityError here = a concurrent first answer won; the dispatcher retries
-        is_active = schedule_predicate(
-            session, platform=post.platform, workspace_id=post.workspace_id, channel_id=post.channel_id
-        )
+
         streaks = record_answer_day(
             session,
-            user_pk=user.id,
+            user_pk=target.user_pk,
             scopes=[post.channel_id, WORKSPACE_SCOPE],
             day=day,
-            is_active_day=is_active,
+            is_active_day=_LazyPredicate(active_days),
+            seen=target.streaks,
         )
         is_open = result.verdict is Verdict.SELF_ASSESS
         feedback = build_feedback(
@@ -471,29 +800,31 @@ class QuizService:
             your_answer=response,
             streak=streaks[WORKSPACE_SCOPE].current,
             review_base_url=self._options.review_base_url,
-            brief=not user.dm_feedback and not is_open,
+            brief=not target.dm_feedback and not is_open,
             rating_actions=SELF_RATINGS if is_open else (),
         )
-        replies: list[Reply] = [self._private(actor, where, user, feedback)]
+        replies: list[Reply] = [self._private(actor, where, target.dm_feedback, feedback)]
         ref = self.message_ref(post)
         if post.audience == CHANNEL and ref is not None:
-            replies.append(UpdatePosted(ref, self.card(session, post)))
+            # Answers already there (read with the target) plus this one; a fresh count otherwise.
+            count = None if target.answered_count is None else target.answered_count + 1
+            replies.append(UpdatePosted(ref, self._card(session, post, question, count)))
         return replies
 
     @staticmethod
-    def _private(actor: Actor, where: Where, user: User, message: Message) -> Reply:
-        return ToDirect(actor, where, message) if user.dm_feedback else ToUser(where, actor.user_id, message)
+    def _private(actor: Actor, where: Where, dm_feedback: bool, message: Message) -> Reply:
+        return ToDirect(actor, where, message) if dm_feedback else ToUser(where, actor.user_id, message)
 
     @staticmethod
-    def _is_closed(post: Post, now: datetime) -> bool:
-        return post.closed_at is not None or (post.closes_at is not None and utc(post.closes_at) <= now)
+    def _is_closed(post: PostFacts, now: datetime) -> bool:
+        return post.closed_at is not None or (post.closes_at is not None and post.closes_at <= now)
 
     @staticmethod
-    def _closed_notice(post: Post, question: Question) -> Message:
-        when = min(utc(t) for t in (post.closed_at, post.closes_at) if t is not None)  # due time if earlier
-        local = when.astimezone(ZoneInfo(post.timezone or "UTC"))
+    def _closed_notice(post: PostFacts, question: Question) -> Message:
+        when = min(t for t in (post.closed_at, post.closes_at) if t is not None)  # due time if earlier
+        local = when.astimezone(ZoneInfo(post.timezone))
         answer = ", ".join(question.correct_keys) or correct_answer_text(question)
-        text = f"This question closed at {local:%Y-%m-%d %H:%M} {post.timezone or 'UTC'}"
+        text = f"This question closed at {local:%Y-%m-%d %H:%M} {post.timezone}"
         if answer:
             text += f"; the answer was {answer}"
         return info(text + ".")
@@ -521,7 +852,7 @@ class QuizService:
             return tell(info("Answer the question first, then rate yourself."))
         if row.self_rating is not None or row.verdict != Verdict.SELF_ASSESS.value:
             return tell(warning("You already rated this answer:", echo=row.self_rating or row.verdict))
-        question = load_question(session, row.question_id)
+        question = self._question(session, row.question_id)
         if question is None:
             return tell(error("That question is no longer available."))
         result = grade_self_rating(rating)
@@ -556,7 +887,7 @@ class QuizService:
             brief=not user.dm_feedback,
             self_rating=rating,
         )
-        return [self._private(actor, where, user, feedback)]
+        return [self._private(actor, where, user.dm_feedback, feedback)]
 
     # --- closing --------------------------------------------------------------------------------------------
 

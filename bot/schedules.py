@@ -29,6 +29,7 @@ from bot.storage.models import Bank, Occurrence, Post, QuestionRow, Schedule
 from bot.streaks import zone
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DAY_WORDS = {
     **{name: str(i) for i, name in enumerate(DAY_NAMES)},
     **{
@@ -228,7 +229,9 @@ def _parse_daily(rest: list[str]) -> CreateSchedule:
         if low == "every" and nxt is not None and nxt.casefold() in ("day", "days"):
             weekdays, i = _merge_days(weekdays, ALL_DAYS), i + 2
             continue
-        if low in ("topic", "bank") and nxt is not None and not target_words:
+        if low in ("topic", "bank") and not target_words:
+            if nxt is None:
+                raise ScheduleError(f"Name the {low} after `{low}`.")
             target_kind = low
             i += 1
             continue
@@ -413,5 +416,5 @@ def describe_days(weekdays: str | None) -> str:
     if digits == "56":
         return "weekends"
     if len(digits) == 1:
-        return DAY_NAMES[int(digits)].capitalize() + "s"
+        return FULL_DAY_NAMES[int(digits)] + "s"
     return ", ".join(DAY_NAMES[int(d)].capitalize() for d in digits)

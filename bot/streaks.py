@@ -9,12 +9,14 @@ schedule's weekdays, ``schedule_predicate`` from every question schedule in a sc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,6 +29,31 @@ ALL_WEEKDAYS = "0123456"
 QUESTION_SCHEDULE_KINDS = ("question", "sprint")
 
 DayPredicate = Callable[[date], bool]
+
+# The statements of ``record_answer_day``, built once (building and cache-keying them costs more than
+# running them on SQLite).
+_STREAKS = cast(Table, Streak.__table__)
+_LOCK_STREAKS = (
+    select(_STREAKS.c.scope, _STREAKS.c.current, _STREAKS.c.best, _STREAKS.c.last_date)
+    .where(
+        _STREAKS.c.user_pk == bindparam("user_pk"),
+        _STREAKS.c.scope.in_(bindparam("scopes", expanding=True)),
+    )
+    .order_by(_STREAKS.c.scope)  # one lock order for every transaction
+    .with_for_update()
+)
+_CREATE_STREAKS = MappingProxyType(
+    {
+        "postgresql": pg_insert(_STREAKS).on_conflict_do_nothing(),
+        "sqlite": sqlite_insert(_STREAKS).on_conflict_do_nothing(),
+    }
+)
+_CREATE_STREAKS_PLAIN = insert(_STREAKS)
+_UPDATE_STREAK = (
+    update(_STREAKS)
+    .where(_STREAKS.c.user_pk == bindparam("k_user"), _STREAKS.c.scope == bindparam("k_scope"))
+    .values(current=bindparam("v_current"), best=bindparam("v_best"), last_date=bindparam("v_last"))
+)
 
 
 @dataclass(frozen=True)
@@ -134,20 +161,63 @@ def live(state: StreakState, today: date, is_active_day: DayPredicate) -> Streak
 
 
 def record_answer_day(
-    session: Session, *, user_pk: int, scopes: Sequence[str], day: date, is_active_day: DayPredicate
+    session: Session,
+    *,
+    user_pk: int,
+    scopes: Sequence[str],
+    day: date,
+    is_active_day: DayPredicate,
+    seen: Mapping[str, StreakState] | None = None,
 ) -> dict[str, StreakState]:
     """Count ``day`` as answered in each scope (creating Streak rows as needed); does not commit.
 
-    Rows are created with an insert that ignores a concurrent creator and then read ``FOR UPDATE`` (on
-    PostgreSQL), so two answers of the same user at once cannot lose an update or fail on the key.
+    One ``SELECT ... FOR UPDATE`` (on PostgreSQL) locks the user's rows of every scope at once, in scope
+    order; missing rows are first created with an insert that ignores a concurrent creator, then read again.
+    Only rows whose state changed are written. So two answers of the same user at once cannot lose an
+    update or fail on the key.
+
+    ``seen``: the stored states of (some) scopes, already read in this transaction. When every scope is
+    there and already counts ``day`` (``last_date`` on or after it), nothing is read or written: a stored
+    ``last_date`` only ever moves forward, so answering again that day cannot change those rows.
     """
+    wanted = list(dict.fromkeys(scopes))  # each scope once, in order
+    if not wanted:
+        return {}
+    if seen is not None and all(_counts_day(seen.get(scope), day) for scope in wanted):
+        return {scope: seen[scope] for scope in wanted}
+    session.flush()  # pending ORM changes first: the statements below bypass the unit of work
+    connection = session.connection()
+    params = {"user_pk": user_pk, "scopes": wanted}
+    found = _locked_states(connection, params)
+    missing = [scope for scope in wanted if scope not in found]
+    if missing:
+        blank = [
+            {"user_pk": user_pk, "scope": s, "current": 0, "best": 0, "last_date": None} for s in missing
+        ]
+        connection.execute(_CREATE_STREAKS.get(connection.dialect.name, _CREATE_STREAKS_PLAIN), blank)
+        found = _locked_states(connection, params)
     result: dict[str, StreakState] = {}
-    for scope in dict.fromkeys(scopes):  # each scope once, in order
-        row = _locked_row(session, user_pk=user_pk, scope=scope)
-        state = advance(_state(row), day, is_active_day)
-        row.current, row.best, row.last_date = state.current, state.best, state.last_date
-        result[scope] = state
-    session.flush()
+    changed: list[dict[str, object]] = []
+    for scope in wanted:
+        before = found[scope]
+        after = advance(before, day, is_active_day)
+        result[scope] = after
+        if after != before:
+            changed.append(
+                {
+                    "k_user": user_pk,
+                    "k_scope": scope,
+                    "v_current": after.current,
+                    "v_best": after.best,
+                    "v_last": after.last_date,
+                }
+            )
+    if changed:
+        connection.execute(_UPDATE_STREAK, changed)
+        for values in changed:  # an ORM copy loaded earlier in this session is now stale
+            stale = session.identity_map.get(session.identity_key(Streak, (user_pk, values["k_scope"])))
+            if stale is not None:
+                session.expire(stale)
     return result
 
 
@@ -177,18 +247,10 @@ def _state(row: Streak | None) -> StreakState:
     return StreakState(current=row.current or 0, best=row.best or 0, last_date=row.last_date)
 
 
-def _locked_row(session: Session, *, user_pk: int, scope: str) -> Streak:
-    """The Streak row for (user, scope), created empty if missing and locked for this transaction."""
-    dialect = session.get_bind().dialect.name
-    values = {"user_pk": user_pk, "scope": scope, "current": 0, "best": 0, "last_date": None}
-    if dialect == "postgresql":
-        session.execute(pg_insert(Streak).values(**values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        session.execute(sqlite_insert(Streak).values(**values).on_conflict_do_nothing())
-    elif session.get(Streak, (user_pk, scope)) is None:
-        session.add(Streak(**values))
-        session.flush()
-    row = session.get(Streak, (user_pk, scope), with_for_update=True, populate_existing=True)
-    if row is None:  # pragma: no cover - the insert above guarantees it
-        raise RuntimeError(f"streak row for user {user_pk} scope {scope!r} vanished")
-    return row
+def _counts_day(state: StreakState | None, day: date) -> bool:
+    return state is not None and state.last_date is not None and day <= state.last_date
+
+
+def _locked_states(connection: Connection, params: dict[str, object]) -> dict[str, StreakState]:
+    rows = connection.execute(_LOCK_STREAKS, params)
+    return {scope: StreakState(current or 0, best or 0, last) for scope, current, best, last in rows}

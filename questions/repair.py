@@ -2,9 +2,13 @@
 
 Only encoding damage is repaired: quotes, HTML entities, character widths and line breaks are left as the
 author wrote them, so Markdown (and its line numbers) is unchanged apart from the repaired characters.
+ftfy only sees the lines that could need it (non-ASCII or control characters): plain ASCII lines, the
+bulk of most quizzes, cannot hold mojibake and are left alone, which keeps large files fast.
 """
 
 from __future__ import annotations
+
+import re
 
 import ftfy
 
@@ -26,6 +30,10 @@ _CONFIG = ftfy.TextFixerConfig(
 )
 
 
+# Anything ftfy could change: non-ASCII text and control characters (tabs are fine).
+_SUSPECT = re.compile(r"[^\t\x20-\x7e]")
+
+
 def normalise_newlines(text: str) -> str:
     """``\\r\\n`` and lone ``\\r`` become ``\\n`` (the line count Markdown sees is unchanged)."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -33,7 +41,14 @@ def normalise_newlines(text: str) -> str:
 
 def repair_text(text: str) -> str:
     """``text`` with mojibake repaired and newlines normalised; line numbers are preserved."""
-    text = normalise_newlines(text)
-    fixed = ftfy.fix_text(text, config=_CONFIG)
+    lines = normalise_newlines(text).split("\n")
+    suspects = [index for index, line in enumerate(lines) if _SUSPECT.search(line)]
+    if not suspects:
+        return "\n".join(lines)
+    original = "\n".join(lines[index] for index in suspects)
+    fixed = ftfy.fix_text(original, config=_CONFIG).split("\n")
     # ftfy never adds or removes newlines with this configuration; keep the original if it ever did.
-    return fixed if fixed.count("\n") == text.count("\n") else text
+    if len(fixed) == len(suspects):
+        for index, line in zip(suspects, fixed, strict=True):
+            lines[index] = line
+    return "\n".join(lines)

@@ -11,10 +11,11 @@ from pathlib import Path
 import typer
 
 from adapters.console.port import ConsolePort
-from adapters.console.repl import Console
+from adapters.console.repl import PLATFORM, Console
 from bot.app import build_app
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.scheduler import build_scheduler, dispatcher_delivery
 
 
 def console_command(
@@ -61,7 +62,10 @@ def run_console(settings: Settings, clock: FakeClock, user: str = "you") -> None
         for name, result in loaded.items():
             typer.echo(f"Loaded bank {name}: {result.added} new, {result.updated} updated questions.")
         port = ConsolePort(sys.stdout)
-        console = Console(app.dispatcher(port), port, clock, app.sessions, sys.stdout, user)
+        dispatcher = app.dispatcher(port, instructor_handler=app.instructor_handler())
+        scheduler = build_scheduler(app, {PLATFORM: dispatcher_delivery(dispatcher)})
+        admins = frozenset({user})  # the one who opened the console runs the workspace
+        console = Console(dispatcher, port, clock, app.sessions, sys.stdout, user, scheduler, admins)
         asyncio.run(console.run(sys.stdin.readline))
     finally:
         app.close()

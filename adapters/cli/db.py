@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import typer
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.dispatcher import run_unit
 from bot.storage import migrate
-from bot.storage.db import safe_url
+from bot.storage.db import make_engine, make_session_factory, safe_url
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Database schema: apply this version's migrations (also done on start), or show the revision.",
@@ -19,6 +26,23 @@ app = typer.Typer(
 def _fail(url: str, exc: Exception) -> typer.Exit:
     typer.echo(f"Database {safe_url(url)}: {exc.__class__.__name__}: {exc}", err=True)
     return typer.Exit(code=1)
+
+
+def in_database(work: Callable[[Session], T], settings: Settings | None = None) -> T:
+    """Run ``work`` in one unit of work on the configured database (migrated first, so a fresh one works);
+    a database that cannot be reached or migrated exits 1 with a clear message."""
+    url = (settings or Settings()).database_url
+    try:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+    except (SQLAlchemyError, migrate.SchemaMismatchError) as exc:
+        raise _fail(url, exc) from exc
+    try:
+        return run_unit(make_session_factory(engine), work)
+    except SQLAlchemyError as exc:
+        raise _fail(url, exc) from exc
+    finally:
+        engine.dispose()
 
 
 @app.command()

@@ -6,6 +6,8 @@ import typer
 
 from adapters.cli import db as db_cli
 from adapters.cli import questions as questions_cli
+from adapters.cli import schedule as schedule_cli
+from adapters.cli import sprint as sprint_cli
 from adapters.cli.console import console_command, start_console
 from adapters.cli.health import health_command
 from bot.config import Settings
@@ -36,6 +38,8 @@ app.command("console")(console_command)
 app.command("health")(health_command)
 app.add_typer(db_cli.app, name="db")
 app.add_typer(questions_cli.app, name="questions")
+app.add_typer(schedule_cli.app, name="schedule")
+app.add_typer(sprint_cli.app, name="sprint")
 
 
 def main() -> None:

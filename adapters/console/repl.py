@@ -2,7 +2,8 @@
 
 Lines starting with ``/quiz`` are the slash command; any other line not starting with ``/`` is a typed answer
 to your open question (or the channel's latest). Console-only commands: ``/as NAME`` (switch user),
-``/clock`` (show) and ``/clock +1d`` / ``+3h`` / ``+30m`` / ``-1d`` (move time; due questions close),
+``/clock`` (show) and ``/clock +1d`` / ``+3h`` / ``+30m`` / ``-1d`` (move time; due questions close and,
+with a scheduler, today's due scheduled posts go out),
 ``/rate got_it|partly|missed`` (rate your open answer), ``/pick KEYS`` (click choice buttons on your open
 question), ``/close`` (close the channel's latest question now), ``/help``, ``/quit``. Every event goes
 through the same dispatcher and services as Slack and Discord.
@@ -24,6 +25,7 @@ from adapters.console.port import ConsolePort
 from bot.clock import FakeClock
 from bot.dispatcher import Dispatcher, run_unit
 from bot.events import Actor, ChoiceSelected, CommandInvoked, SelfRated, TextAnswered, Where
+from bot.scheduler import Scheduler
 from bot.storage.models import AnswerRow, Post, User
 
 PLATFORM = "console"
@@ -38,8 +40,8 @@ CONSOLE_HELP = """Console commands:
   any other text       answers your open question (or the channel's latest one)
   /pick A C            click choice buttons on that question
   /rate got_it|partly|missed   rate your answer to an open question
-  /as NAME             become another user
-  /clock [+1d|+3h|-30m]  show or move the clock (due channel questions close)
+  /as NAME             become another user (only the first user is the workspace admin)
+  /clock [+1d|+3h|-30m]  show or move the clock (scheduled posts go out, due questions close)
   /close               close the channel's latest question now
   /quit                leave"""
 
@@ -55,8 +57,12 @@ class Console:
         sessions: sessionmaker[Session],
         out: TextIO,
         user: str = "you",
+        scheduler: Scheduler | None = None,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
         self._dispatcher = dispatcher
+        self._admins = admins
+        self._scheduler = scheduler
         self._port = port
         self._clock = clock
         self._sessions = sessions
@@ -67,8 +73,8 @@ class Console:
 
     @property
     def actor(self) -> Actor:
-        """The current user."""
-        return Actor(PLATFORM, WORKSPACE, self._user, self._user)
+        """The current user (a workspace admin when named in ``admins``)."""
+        return Actor(PLATFORM, WORKSPACE, self._user, self._user, is_admin=self._user in self._admins)
 
     def say(self, text: str) -> None:
         """Print a console line."""
@@ -84,6 +90,8 @@ class Console:
             f"Quizmaster console: #{CHANNEL}, you are {self._user}, it is {self._clock_text()}. "
             "Type /quiz help or /help."
         )
+        if self._scheduler is not None:  # what came due while the console was closed (today's only)
+            await self._scheduler.run_due()
         while True:
             self._out.write(f"{self._user}> ")
             self._out.flush()
@@ -143,7 +151,10 @@ class Console:
             delta = timedelta(**{UNITS[unit]: int(amount)})
             self._clock.advance(delta if sign == "+" else -delta)
         self.say(f"It is now {self._clock_text()}.")
-        await self._dispatcher.close_due()
+        if self._scheduler is not None:  # due scheduled posts go out (today's only), due questions close
+            await self._scheduler.run_due()
+        else:
+            await self._dispatcher.close_due()
 
     async def _rate(self, rating: str) -> None:
         post_id = self._port.awaiting_rating.get(self._user)

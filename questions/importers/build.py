@@ -21,7 +21,16 @@ from questions.importers.fields import FieldValue, ItemContent
 from questions.importers.labels import Field, difficulty_of, normalise_label
 from questions.importers.linking import Linked
 from questions.importers.markdown import Document, SegKind, Segment, plain_text
-from questions.importers.options import OptionDraft, collect_options, parse_choice_keys, same_text
+from questions.importers.options import (
+    ChoiceKeys,
+    OptionDraft,
+    after_option_text,
+    collect_options,
+    list_options,
+    listed_numbers,
+    parse_choice_keys,
+    same_text,
+)
 from questions.importers.render import Chunk, Piece, chunk_code_lines, chunks, join, source_piece
 from questions.model import (
     Choice,
@@ -99,6 +108,7 @@ _WHY_LINE = re.compile(
     r"^(?:\*\*)?(?:option\s+)?\(?([A-Za-z])\)?(?:\*\*)?\s*[).:\-–—]\s*(?:\*\*)?\s*(.+)$", re.IGNORECASE
 )
 _URL = re.compile(r"https?://[^\s<>()]+")
+_TRUE_FALSE = re.compile(r"\btrue\s*(?:/|\bor\b|-)\s*false\b", re.IGNORECASE)
 _KINDS = {
     "single": Kind.SINGLE,
     "single choice": Kind.SINGLE,
@@ -198,6 +208,12 @@ class Builder:
         content = linked.content
         parts = _Parts(content.fields, [f for key in linked.keys for f in key.fields])
         options, before, after = collect_options(content.prompt)
+        if not options:
+            listed, head = list_options(content.prompt)
+            if listed and self._names_listed(
+                self._answer_field(parts, self._prompt(content, head, parts)), listed
+            ):
+                options, before, after = listed, head, []
         prompt = self._prompt(content, before + after, parts)
         if not prompt:
             raise Skip("no question text")
@@ -216,6 +232,13 @@ class Builder:
             "source": source,
             "bank": self.context.bank,
         }
+        if (
+            not options
+            and kind_hint in (None, Kind.SINGLE)
+            and self._is_true_false(answer, prompt, content, placement)
+        ):
+            line = answer.line if answer is not None else content.line
+            options = [OptionDraft("A", "True", line), OptionDraft("B", "False", line)]
         if options:
             built = self._choice(content, parts, options, answer, prompt, kind_hint)
         else:
@@ -238,9 +261,11 @@ class Builder:
             self.warn(value.line, f"unknown kind {self.text(value)!r} (use single, multi, short or open)")
         return None
 
-    def _answer_field(self, parts: _Parts, prompt: str, content: ItemContent) -> FieldValue | None:
+    def _answer_field(
+        self, parts: _Parts, prompt: str, content: ItemContent | None = None
+    ) -> FieldValue | None:
         own, keyed = parts.answer()
-        if own is not None and keyed is not None:
+        if own is not None and keyed is not None and content is not None:
             a, b = self.plain(self._first_line(own)), self.plain(self._first_line(keyed))
             if a and b and normalise_label(a) != normalise_label(b):
                 self.warn(
@@ -254,6 +279,32 @@ class Builder:
             if weak and _asks(self.plain(prompt)):
                 answer = weak[0]
         return answer
+
+    def _is_true_false(
+        self, answer: FieldValue | None, prompt: str, content: ItemContent, placement: Placement
+    ) -> bool:
+        """A "True or False" question answered ``True``/``False`` without listing them as options."""
+        if answer is None or self.plain(self._first_line(answer)).casefold().rstrip(".!") not in (
+            "true",
+            "false",
+        ):
+            return False
+        said = " ".join((prompt, placement.section or "", *content.tags.kinds))
+        return bool(_TRUE_FALSE.search(said))
+
+    def _names_listed(self, answer: FieldValue | None, listed: list[OptionDraft]) -> bool:
+        """Whether the answer picks from a plain list (by its text, its number, or a letter in range)."""
+        if answer is None:
+            return False
+        first = self.plain(self._first_line(answer))
+        if any(same_text(first, self.plain(o.text)) for o in listed):
+            return True
+        numbers = listed_numbers(first)
+        if numbers and all(any(o.number == n for o in listed) for n in numbers):
+            return True
+        parsed = parse_choice_keys(first)
+        keys = {o.key for o in listed}
+        return parsed is not None and not parsed.rest and all(k in keys for k in parsed.keys)
 
     def _first_line(self, value: FieldValue) -> str:
         found = chunks(value.pieces)
@@ -314,18 +365,14 @@ class Builder:
                     message = f"the answer names option {', '.join(missing)} but the options are {letters}"
                     self.warn(answer.line, message)
                     raise Skip(message)
-                if parsed.restates and parsed.rest:
-                    option = next(o for o in options if o.key == keys[0])
-                    if not same_text(parsed.rest, option.text):
-                        self.warn(
-                            answer.line,
-                            f"the answer says {first.strip()!r} but option {keys[0]} is "
-                            f"{option.text!r}: using option {keys[0]}",
-                        )
-                elif parsed.rest:
-                    explanation_parts.append(parsed.rest)
+                if parsed.rest:
+                    explanation_parts.extend(self._answer_rest(answer, first, parsed, options))
             else:
-                matching = [o.key for o in options if same_text(self.plain(first), self.plain(o.text))]
+                said = self.plain(first)
+                matching = [o.key for o in options if same_text(said, self.plain(o.text))]
+                numbers = listed_numbers(said) if not matching else []
+                if numbers and all(any(o.number == n for o in options) for n in numbers):
+                    matching = [o.key for o in options if o.number in numbers]
                 if not matching:
                     message = (
                         f"the answer {self.plain(first)[:60]!r} does not name one of the options {letters}"
@@ -355,6 +402,26 @@ class Builder:
             "answer": ChoiceAnswer(keys=tuple(sorted(keys))),
             "explanation": "\n\n".join(explanation_parts) or None,
         }
+
+    def _answer_rest(
+        self, answer: FieldValue, first: str, parsed: ChoiceKeys, options: list[OptionDraft]
+    ) -> list[str]:
+        """The explanation in the text after an answer's keys; warns when ``b) text`` restates the
+        wrong option."""
+        option = next(o for o in options if o.key == parsed.keys[0])
+        if len(parsed.keys) == 1 and same_text(parsed.rest, option.text):
+            return []  # ``b) Blue-Green``: the option restated
+        if not parsed.restates:
+            return [parsed.rest]  # ``B — because ...`` / ``(b) GET requests ...``
+        remainder = after_option_text(parsed.rest, option.text)
+        if remainder is not None:
+            return [remainder] if remainder else []  # ``b) Blue-Green — because ...``
+        self.warn(
+            answer.line,
+            f"the answer says {first.strip()!r} but option {parsed.keys[0]} is "
+            f"{option.text!r}: using option {parsed.keys[0]}",
+        )
+        return []
 
     def _why_wrong(self, parts: _Parts, options: list[OptionDraft], keys: tuple[str, ...]) -> dict[str, str]:
         why: dict[str, str] = {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from questions.importers.items import Item
 from questions.importers.labels import (
+    CHECK_MARKS,
     LINE_FIELDS,
     Field,
     Label,
@@ -99,22 +100,24 @@ class _Walker:
     def add(self, segment: Segment) -> None:
         if self.line_field is not None:
             if segment.kind == SegKind.LINE and segment.para == self.line_para:
-                self.line_field.pieces.append(source_piece(self.doc, segment))
+                self.line_field.pieces.append(source_piece(self.doc, segment, unquote=True))
                 return
             if not self.line_field.pieces and self.line_para == -2:
-                self.line_field.pieces.append(source_piece(self.doc, segment))
+                self.line_field.pieces.append(source_piece(self.doc, segment, unquote=True))
                 self.line_para = segment.para if segment.kind == SegKind.LINE else -3
                 return
             self.line_field = None
         if self.ignoring:
             return
         if self.block is not None:
-            self.block.pieces.append(source_piece(self.doc, segment))
+            self.block.pieces.append(source_piece(self.doc, segment, unquote=True))
         else:
             self.content.prompt.append(segment)
 
     def line(self, segment: Segment) -> None:
         label = parse_label(segment.raw)
+        if label is not None and label.text in CHECK_MARKS and segment.item >= 0:
+            label = None  # ``- ✅ Use multi-stage builds``: a list of good practices, not an answer
         if label is not None and label.field is not None:
             self.start(label, segment)
             return

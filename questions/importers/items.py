@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from questions.importers.compact import compact_key
 from questions.importers.labels import (
     Field,
     ItemLabel,
@@ -53,6 +54,15 @@ class Layout:
     title: int | None  # segment index of the document's title heading
     scope_end: dict[int, int]  # heading segment index -> end of its section (segment index)
     in_key: tuple[bool, ...]  # per segment: inside an answer-key section
+    compact: dict[int, list[tuple[int, str]]]  # line segment index -> its (number, key) pairs
+
+
+def in_items(layout: Layout, count: int) -> list[bool]:
+    """Per segment (of ``count``): whether it lies inside one of the layout's items."""
+    inside = [False] * count
+    for item in layout.items:
+        inside[item.start : item.end] = [True] * (item.end - item.start)
+    return inside
 
 
 def _scopes(segments: tuple[Segment, ...]) -> dict[int, int]:
@@ -77,10 +87,20 @@ def _plausible_key_value(text: str) -> bool:
 
 
 def _list_item_is_question(segments: tuple[Segment, ...], index: int) -> bool:
-    item = segments[index].item
+    """An ordered item followed by options or an answer: inside the item, or right after its list ends
+    (``1) Which ...?`` then unindented ``a) ...`` lines, which CommonMark puts outside the list)."""
+    start = segments[index]
+    alone = not _follows_sibling(segments, index)
     for segment in segments[index + 1 : index + 1 + LOOKAHEAD]:
-        if item not in segment.items:
-            return False
+        if start.item not in segment.items:
+            if not alone:
+                return False  # ``3. SSH`` of a list of options: what follows the list is not its own
+            if segment.kind in (SegKind.HEADING, SegKind.RULE) or (
+                segment.item_first and segment.ordered and segment.depth <= start.depth
+            ):
+                return False  # the next numbered item, or a new section
+            if parse_item_label(segment.raw, numbered_needs_emphasis=True) is not None:
+                return False
         if segment.kind != SegKind.LINE:
             continue
         if option_marker(segment) is not None:
@@ -89,6 +109,20 @@ def _list_item_is_question(segments: tuple[Segment, ...], index: int) -> bool:
         if label is not None and label.field in _ANSWERISH:
             return True
     return False
+
+
+def _follows_sibling(segments: tuple[Segment, ...], index: int) -> bool:
+    """The list item starting at ``index`` comes after another item of the same list."""
+    start = segments[index]
+    if index == 0:
+        return False
+    previous = segments[index - 1]
+    parent = start.items[:-1]
+    return (
+        len(previous.items) >= start.depth
+        and previous.items[: start.depth - 1] == parent
+        and previous.items[start.depth - 1] != start.item
+    )
 
 
 def _candidate(
@@ -131,8 +165,16 @@ def detect(doc: Document) -> Layout:
             for index in range(heading + 1, end):
                 in_key[index] = True
 
+    compact: dict[int, list[tuple[int, str]]] = {}
+    for index, segment in enumerate(segments):
+        pairs = compact_key(segment, in_key=in_key[index])
+        if pairs:
+            compact[index] = pairs
+    compact_lines = sorted(compact)
     candidates: dict[int, tuple[ItemLabel | None, str, str]] = {}
     for index in range(len(segments)):
+        if index in compact:
+            continue
         found = _candidate(segments, index, in_key[index])
         if found is not None:
             candidates[index] = found
@@ -153,8 +195,11 @@ def detect(doc: Document) -> Layout:
         end = _item_end(
             segments, start, via, scope, starts[position + 1] if position + 1 < len(starts) else None
         )
+        following = bisect_right(compact_lines, start)
+        if following < len(compact_lines):
+            end = min(end, compact_lines[following])  # ``**Answers:** 1-B, 2-C`` ends the last question
         items.append(Item(start, end, label, via, in_key[start], rest, ancestors[start]))
-    return Layout(tuple(items), title, scope, tuple(in_key))
+    return Layout(tuple(items), title, scope, tuple(in_key), compact)
 
 
 def _ancestors(
@@ -181,11 +226,14 @@ def _drop_nested_key_lists(
     in_key: list[bool],
 ) -> list[int]:
     """In a key written as ``**Question 7: B**`` lines, a numbered list is part of an explanation."""
+    headings_before = [0] * (len(segments) + 1)  # headings among segments[:i]
+    for position, segment in enumerate(segments):
+        headings_before[position + 1] = headings_before[position] + (segment.kind == SegKind.HEADING)
     kept: list[int] = []
     for index in starts:
         if in_key[index] and candidates[index][1] == "list" and kept:
             previous = kept[-1]
-            heading_between = any(segments[i].kind == SegKind.HEADING for i in range(previous + 1, index))
+            heading_between = headings_before[index] > headings_before[previous + 1]
             if candidates[previous][1] != "list" and in_key[previous] and not heading_between:
                 continue
         kept.append(index)

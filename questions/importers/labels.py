@@ -153,6 +153,8 @@ _VOCABULARY: dict[Field, tuple[str, ...]] = {
         "tags",
     ),
 }
+# ``Q: ...`` / ``A: ...`` pairs: only as labels with a colon (a bare "A" is an option key, not a label).
+_QA_LABELS = {"q": Field.PROMPT, "a": Field.ANSWER, "ans": Field.ANSWER}
 _LOOKUP: dict[str, Field] = {label: kind for kind, labels in _VOCABULARY.items() for label in labels}
 
 _WHY_NOT = re.compile(
@@ -162,6 +164,9 @@ _WHY_NOT = re.compile(
     re.IGNORECASE,
 )
 _EMPHASIS = ("**", "__", "*", "_")
+# ``✅ B`` / ``✔️ **B**``: a check mark at the start of a line gives the answer.
+CHECK_MARKS = "✅✔☑"
+_CHECK_ANSWER = re.compile(r"^(?P<mark>[✅✔☑])\ufe0f?\s*(?:\*\*|__)?\s*(?P<value>\S.*)$")
 
 
 def normalise_label(label: str) -> str:
@@ -202,9 +207,13 @@ def parse_label(raw: str) -> Label | None:
     """The label at the start of one line of Markdown, if any.
 
     Accepts ``**Answer:** B``, ``**Answer**: B``, ``**Answer: B**``, ``_Explanation: ..._``, ``*Hint:* ...``
-    and plain ``Answer: B``. Plain (unemphasised) labels count only when they are known.
+    and plain ``Answer: B``. Plain (unemphasised) labels count only when they are known. A line starting
+    with a check mark (``✅ B``) is an answer.
     """
     text = raw.strip()
+    check = _CHECK_ANSWER.match(text)
+    if check:
+        return Label(field=Field.ANSWER, text=check["mark"], value=check["value"].strip(), emphasised=True)
     opener = next((e for e in _EMPHASIS if text.startswith(e) and not text.startswith(e + " ")), "")
     colon = text.find(":", len(opener))
     if colon <= len(opener) or colon > len(opener) + 80:
@@ -225,7 +234,11 @@ def parse_label(raw: str) -> Label | None:
         return None
     if "://" in text[: colon + 3] and rest.startswith("//"):
         return None
-    kind, key = lookup_label(label)
+    kind, key = _QA_LABELS.get(label.casefold()), None
+    if kind is Field.ANSWER and label.casefold() == "a" and not opener:
+        kind = None  # a plain ``A: Paris`` may be an option; ``**A:** ...`` answers a ``**Q:**``
+    if kind is None:
+        kind, key = lookup_label(label)
     if kind is None and not opener:
         return None
     return Label(field=kind, text=label, value=rest.strip(), emphasised=bool(opener), key=key)
@@ -264,7 +277,7 @@ _ITEM_WORDS = (
     r"|activity|assignment"
 )
 _ITEM_LABEL = re.compile(
-    rf"^(?P<word>{_ITEM_WORDS})\s*(?:#|no\.?)?\s*(?P<num>\d+(?:\.\d+)*)(?P<rest>(?:\s*[.:)|\-–—]|\s+(?=\[)|\s*$).*)$",
+    rf"^(?P<word>{_ITEM_WORDS})\s*(?:#|no\.?)?\s*(?P<num>\d+(?:\.\d+)*)(?:\s*(?:of|/)\s*\d+)?(?P<rest>(?:\s*[.:)|\-–—]|\s+(?=\[)|\s*$).*)$",
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"^(?P<num>\d+)[.)](?P<rest>\s+\S.*|\s*$)")
@@ -384,6 +397,8 @@ _KIND_TAGS = (
     *_MULTI_TAGS,
 )
 
+_LONGEST_BARE_TAG = max(len(t) for t in (*_KIND_TAGS, *_DIFFICULTIES)) + 8  # room for ``**...**`` and spaces
+
 
 def difficulty_of(text: str) -> Difficulty | None:
     """``Easy``/``Medium``/``Hard`` (and synonyms) as a Difficulty."""
@@ -435,6 +450,11 @@ def split_tags(text: str) -> tuple[Tags, str]:
 
 def is_tag_line(raw: str) -> bool:
     """A line made only of tags (``**[Short Answer]**``, ``[Easy] [Multiple Choice]``)."""
+    if "[" not in raw:  # no bracketed tags: only a bare kind or difficulty ("Multiple Choice", "**Hard**")
+        if len(raw) > _LONGEST_BARE_TAG:
+            return False
+        bare = unwrap_emphasis(raw)
+        return bool(bare) and (is_kind_tag(bare) or difficulty_of(bare) is not None)
     tags, rest = split_tags(raw)
     return not rest and bool(raw.strip()) and (bool(tags.kinds) or tags.difficulty is not None or "[" in raw)
 
@@ -448,7 +468,7 @@ _KEY_HEADING = re.compile(
 )
 _SECTION_NUMBER = re.compile(
     r"^(?:(?:section|part|module|unit|chapter|lesson|topic|round)\s*)?\d+(?:\.\d+)*\s*"
-    r"(?:[:.)\-–—]\s*|\s+)",
+    r"(?:[:.)\-–—]\s*|\s+|$)",
     re.IGNORECASE,
 )
 _SECTION_SUFFIX = re.compile(

@@ -9,11 +9,11 @@ a "Review ..." section (``Section 5: Lesson 07``) or a table with a "Review" col
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from questions.importers.fields import FieldValue, ItemContent
-from questions.importers.items import Layout
+from questions.importers.items import Layout, in_items
 from questions.importers.labels import Field, Label, group_name, lookup_label, normalise_label
 from questions.importers.markdown import Document, SegKind, Segment
 from questions.importers.render import Piece
@@ -131,7 +131,37 @@ def key_entries(doc: Document, layout: Layout, contents: list[ItemContent]) -> l
         groups = tuple(normalise_label(group_name(doc.segments[h].plain)) for h in content.item.ancestors)
         label = content.item.label.label if content.item.label else ""
         entries.append(KeyEntry(content.item.number, content.line, content.fields, groups, label))
-    entries.extend(_table_entries(doc, layout))
+    tables = [i for i, s in enumerate(doc.segments) if s.kind == SegKind.TABLE and len(s.rows) >= 2]
+    sections = _sections_at(doc, layout, set(tables) | set(layout.compact))
+    entries.extend(_table_entries(doc, tables, sections))
+    entries.extend(_compact_entries(doc, layout, sections))
+    return entries
+
+
+def _sections_at(doc: Document, layout: Layout, wanted: set[int]) -> dict[int, tuple[str, ...]]:
+    """For each wanted segment index: the normalised names of the sections around it (not the title)."""
+    found: dict[int, tuple[str, ...]] = {}
+    stack: list[int] = []
+    for index, segment in enumerate(doc.segments):
+        if segment.kind == SegKind.HEADING:
+            while stack and doc.segments[stack[-1]].level >= segment.level:
+                stack.pop()
+            stack.append(index)
+        elif index in wanted:
+            found[index] = tuple(
+                normalise_label(group_name(doc.segments[h].plain)) for h in stack if h != layout.title
+            )
+    return found
+
+
+def _compact_entries(doc: Document, layout: Layout, sections: dict[int, tuple[str, ...]]) -> list[KeyEntry]:
+    """Key entries from compact key lines (``1-B, 2-C``)."""
+    entries = []
+    for index, pairs in sorted(layout.compact.items()):
+        for number, key in pairs:
+            line = doc.segments[index].start
+            field = _cell_field(Field.ANSWER, "Answer", line, -200000 - line - number, key)
+            entries.append(KeyEntry(number, line + 1, [field], sections.get(index, ()), f"{number}-{key}"))
     return entries
 
 
@@ -143,11 +173,10 @@ def _column(headers: tuple[str, ...], accept: set[Field]) -> int | None:
     return None
 
 
-def _table_entries(doc: Document, layout: Layout) -> list[KeyEntry]:
+def _table_entries(doc: Document, tables: list[int], sections: dict[int, tuple[str, ...]]) -> list[KeyEntry]:
     entries = []
-    for index, segment in enumerate(doc.segments):
-        if segment.kind != SegKind.TABLE or len(segment.rows) < 2:
-            continue
+    for index in tables:
+        segment = doc.segments[index]
         headers = tuple(_plain_cell(cell) for cell in segment.rows[0][1])
         question_col = next(
             (i for i, h in enumerate(headers) if normalise_label(h) in _QUESTION_COLUMN), None
@@ -156,11 +185,7 @@ def _table_entries(doc: Document, layout: Layout) -> list[KeyEntry]:
         if question_col is None or answer_col is None:
             continue
         explanation_col = _column(headers, {Field.EXPLANATION})
-        groups = tuple(
-            normalise_label(group_name(doc.segments[h].plain))
-            for h, end in layout.scope_end.items()
-            if h < index < end and h != layout.title
-        )
+        groups = sections.get(index, ())
         for line, cells in segment.rows[1:]:
             if len(cells) <= max(question_col, answer_col):
                 continue
@@ -203,7 +228,22 @@ def attach_keys(linked: list[Linked], entries: list[KeyEntry]) -> list[tuple[int
     for question in questions:
         if question.content.item.number is not None:
             by_number[question.content.item.number].append(question)
-    for position, entry in enumerate(entries):
+    if not unique and _keyed_by_position(questions, entries):
+        for question, entry in zip(questions, entries, strict=True):
+            question.keys.append(entry)
+        repeated = sorted({n for n in numbers if n is not None and numbers.count(n) > 1})
+        where = entries[0].line if entries else 0
+        return [
+            (
+                where,
+                f"question numbers repeat ({', '.join(map(str, repeated))}) but the answer key is "
+                f"numbered 1–{len(entries)}: answers were matched to questions by position",
+            )
+        ]
+    seen_numbers: Counter[int] = Counter()
+    for entry in entries:
+        nth = seen_numbers[entry.number]
+        seen_numbers[entry.number] += 1
         candidates = by_number.get(entry.number, [])
         if not candidates:
             warnings.append(
@@ -213,26 +253,29 @@ def attach_keys(linked: list[Linked], entries: list[KeyEntry]) -> list[tuple[int
         target = candidates[0]
         if not unique and len(candidates) > 1:
             named = [q for q in candidates if q.group_name in entry.groups]
-            if named:
-                target = named[0]
-            else:
-                nth = sum(1 for other in entries[:position] if other.number == entry.number)
-                target = candidates[min(nth, len(candidates) - 1)]
+            target = named[0] if named else candidates[min(nth, len(candidates) - 1)]
         target.keys.append(entry)
     return warnings
+
+
+def _keyed_by_position(questions: list[Linked], entries: list[KeyEntry]) -> bool:
+    """One numbering group whose numbers repeat (a typo), and a key numbered 1..n for its n questions."""
+    if not questions or len({q.group for q in questions}) > 1:
+        return False
+    return [e.number for e in entries] == list(range(1, len(questions) + 1))
 
 
 def review_maps(doc: Document, layout: Layout) -> tuple[dict[str, str], dict[int, str]]:
     """Review titles by section ("section 5") and by question number, from review sections and tables."""
     by_section: dict[str, str] = {}
     by_number: dict[int, str] = {}
-    item_spans = [(item.start, item.end) for item in layout.items]
+    inside = in_items(layout, len(doc.segments))
     for heading, end in layout.scope_end.items():
         if "review" not in doc.segments[heading].plain.casefold():
             continue
         for index in range(heading + 1, end):
             segment = doc.segments[index]
-            if any(a <= index < b for a, b in item_spans):
+            if inside[index]:
                 continue
             if segment.kind == SegKind.LINE:
                 _review_line(segment, by_section, by_number)

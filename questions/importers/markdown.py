@@ -54,6 +54,7 @@ class Segment:
     ordered: bool = False  # in an ordered list item
     number: int | None = None  # LINE, item_first of an ordered item: the item's number
     depth: int = 0  # list nesting depth
+    quote: int = 0  # blockquote nesting depth (``> ...``)
     items: tuple[int, ...] = ()  # enclosing list items, outermost first
     info: str = ""  # CODE: the fence's info string
     closed: bool = True  # CODE: the fence was closed
@@ -129,13 +130,14 @@ class _ListContext:
 @dataclass
 class _Builder:
     parser: MarkdownIt
-    lines: tuple[str, ...]
+    lines: list[str]
     segments: list[Segment] = field(default_factory=list)
     issues: list[tuple[int, str]] = field(default_factory=list)
     front_matter: dict[str, Any] = field(default_factory=dict)
     block: int = 0
     para: int = 0
     item_counter: int = 0
+    quote: int = 0
 
     def build(self, text: str, offset: int = 0, depth: int = 0) -> None:
         tokens = self.parser.parse(text)
@@ -168,6 +170,10 @@ class _Builder:
                     ctx.item = self.item_counter
                     ctx.number = int(token.info) if token.info.isdigit() else None
                     ctx.first_pending = True
+            elif ttype == "blockquote_open":
+                self.quote += 1
+            elif ttype == "blockquote_close":
+                self.quote = max(self.quote - 1, 0)
             elif ttype == "heading_open":
                 heading_level = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
                 heading_span = (start, end)
@@ -224,9 +230,10 @@ class _Builder:
 
     def _context(self, lists: list[_ListContext]) -> dict[str, Any]:
         if not lists:
-            return {}
+            return {"quote": self.quote} if self.quote else {}
         ctx = lists[-1]
         return {
+            "quote": self.quote,
             "item": ctx.item,
             "ordered": ctx.ordered,
             "depth": len(lists),
@@ -280,6 +287,28 @@ class _Builder:
         if ctx:
             ctx.first_pending = False
 
+    def _blank_tags(self, content: str, body_from: int, body_to: int | None, start: int) -> None:
+        """Where ``<details><summary>..</summary> text </details>`` share a line with the body's text,
+        blank the tags in the document's lines, so the body renders without them."""
+        index, column = _line_at(content, body_from)
+        opening = content[body_from - column : body_from]
+        line = start + index
+        if opening.strip() and 0 <= line < len(self.lines):
+            source = self.lines[line]
+            at = source.find(opening)
+            if at >= 0:
+                self.lines[line] = source[:at] + " " * len(opening) + source[at + len(opening) :]
+        if body_to is None:
+            return
+        index, column = _line_at(content, body_to)
+        line = start + index
+        if content[body_to - column : body_to].strip() and 0 <= line < len(self.lines):
+            source = self.lines[line]
+            closings = list(_DETAILS_CLOSE.finditer(source))
+            if closings:
+                last = closings[-1]
+                self.lines[line] = source[: last.start()].rstrip() + source[last.end() :].rstrip()
+
     def _code(self, token: Token, start: int, end: int, lists: list[_ListContext]) -> None:
         closed = True
         if token.type == "fence":
@@ -317,20 +346,26 @@ class _Builder:
         body = content[body_from : closing.start() if closing else len(content)]
         if body.strip() and depth < MAX_DETAILS_DEPTH:
             body_line = start + content.count("\n", 0, body_from)
+            self._blank_tags(content, body_from, closing.start() if closing else None, start)
             self.build(body, offset=body_line, depth=depth + 1)
         if closing:
             close_line = start + content.count("\n", 0, closing.start())
             self._add(SegKind.HTML, close_line, close_line + 1, lists, raw="</details>", details_end=True)
 
 
+def _line_at(content: str, position: int) -> tuple[int, int]:
+    """(line index, column) of ``position`` in ``content``."""
+    line_start = content.rfind("\n", 0, position) + 1
+    return content.count("\n", 0, position), position - line_start
+
+
 def parse_document(text: str, parser: MarkdownIt | None = None) -> Document:
     """Parse Markdown ``text`` (newlines already normalised) into a :class:`Document`."""
     parser = parser or make_parser()
-    lines = tuple(text.split("\n"))
-    builder = _Builder(parser=parser, lines=lines)
+    builder = _Builder(parser=parser, lines=text.split("\n"))
     builder.build(text)
     return Document(
-        lines=lines,
+        lines=tuple(builder.lines),
         segments=tuple(builder.segments),
         front_matter=builder.front_matter,
         issues=tuple(builder.issues),

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from questions.importers.build import Builder, Context, Placement, Skip, parse_review
 from questions.importers.fields import ItemContent, collect
-from questions.importers.items import Layout, detect
+from questions.importers.items import Layout, detect, in_items
 from questions.importers.labels import normalise_label, parse_label, topic_of_heading
 from questions.importers.linking import (
     Linked,
@@ -109,10 +109,7 @@ def _front_matter_review(front: dict[str, Any], file: str, report: ImportReport)
 
 def _document_link(doc: Document, layout: Layout, parser: MarkdownIt) -> Review:
     """A "Notes: https://..." line outside every item: the document's review link."""
-    inside = [False] * len(doc.segments)
-    for item in layout.items:
-        for index in range(item.start, item.end):
-            inside[index] = True
+    inside = in_items(layout, len(doc.segments))
     for index, segment in enumerate(doc.segments):
         if inside[index] or segment.kind != SegKind.LINE:
             continue
@@ -285,6 +282,13 @@ def _notes(
             notes.append(
                 f"{file}: no quiz questions: it has {kinds} ({first}–{last}) with no answer key, "
                 "like a practical exam or an assignment; there is nothing to grade"
+            )
+        elif all(reason.startswith("no answer") for _, reason in skipped):
+            span = f" ({linked[0].label}–{linked[-1].label})" if len(linked) > 1 and linked[0].label else ""
+            notes.append(
+                f"{file}: no quiz questions: {len(linked)} question(s){span} were found but none has an "
+                "answer; add answers ('**Answer:** B' under each question, an 'Answer Key' section, or "
+                "ticked options '- [x]')"
             )
         else:
             notes.append(

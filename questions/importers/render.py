@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from questions.importers.markdown import Document, SegKind, Segment
 
 _CODE_SPAN = re.compile(r"^(`+)(.+?)\1$")
+_QUOTE_MARK = re.compile(r"^ {0,3}> ?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +47,22 @@ class Chunk:
         return bool(segments) and all(s.kind == SegKind.CODE for s in segments) and len(segments) == 1
 
 
-def source_piece(doc: Document, segment: Segment) -> Piece:
-    """The segment's own source lines."""
-    text = "\n".join(line.rstrip() for line in doc.lines[segment.start : segment.end])
+def source_piece(doc: Document, segment: Segment, *, unquote: bool = False) -> Piece:
+    """The segment's own source lines; with ``unquote``, without the ``>`` of the blockquotes it is in."""
+    lines = doc.lines[segment.start : segment.end]
+    if unquote and segment.quote:
+        lines = tuple(_unquote(line, segment.quote) for line in lines)
+    text = "\n".join(line.rstrip() for line in lines)
     return Piece(segment.start, segment.end, segment.block, text, segment, verbatim=True)
+
+
+def _unquote(line: str, depth: int) -> str:
+    for _ in range(depth):
+        stripped = _QUOTE_MARK.sub("", line, count=1)
+        if stripped == line:
+            break
+        line = stripped
+    return line
 
 
 def text_piece(segment: Segment, text: str, *, own_block: bool = False) -> Piece:

@@ -300,5 +300,8 @@ def test_format_documentation_example_imports_as_documented() -> None:
     assert why_wrong(q1, "A") and why_wrong(q1, "C")
     assert q3.answer == ShortAnswer(accepted=("docker ps", "docker container ls"))
     assert q4.answer == ShortAnswer(accepted=("5",), code_output=True)
-    assert isinstance(q5.answer, OpenAnswer) and q5.answer.key_points == ("build cache", "sharing between images")
+    assert isinstance(q5.answer, OpenAnswer) and q5.answer.key_points == (
+        "build cache",
+        "sharing between images",
+    )
     assert q5.answer.rubric == "Full marks for both points with an example."

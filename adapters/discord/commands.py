@@ -1,0 +1,203 @@
+"""The ``/quiz`` application-command group: the same subcommands as the Slack ``/quiz`` text, each turned
+into that text (``translate``) and handed to the router; topics and banks autocomplete from the database.
+
+    /quiz ask [topic] [here]           /quiz topics        /quiz me          /quiz help
+    /quiz leaderboard [period] [teams] /quiz team join NAME | team leave | team list
+    /quiz dm on|off
+    instructors: /quiz schedule ARGS [topic] [bank] | unschedule ID | sprint ARGS | post [topic] | close
+                 | import ARGS | reset ARGS
+
+The group is guild-only (the quiz lives in a guild's channels). Who may run instructor subcommands is the
+core's check (``Actor.is_admin`` from ``translate.is_admin``, plus ``Settings.instructors``): Discord's own
+command permissions apply to the whole group only, so they are not used to hide them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapters.discord import translate
+from adapters.discord.text import truncate
+from bot.storage.models import Bank, QuestionRow
+
+MAX_CHOICES = 25
+MAX_CHOICE_NAME = 100
+CATALOG_TTL = 30.0
+
+RunText = Callable[[discord.Interaction[Any], str], Awaitable[None]]
+
+
+class Catalog:
+    """Topic and bank names for autocomplete, read in a worker thread and kept ``ttl`` seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, ttl: float = CATALOG_TTL) -> None:
+        self._sessions = sessions
+        self._ttl = ttl
+        self._loaded_at = float("-inf")
+        self._topics: tuple[str, ...] = ()
+        self._banks: tuple[str, ...] = ()
+        self._lock = asyncio.Lock()
+
+    async def topics(self) -> tuple[str, ...]:
+        """The topics of active questions."""
+        await self._refresh()
+        return self._topics
+
+    async def banks(self) -> tuple[str, ...]:
+        """The bank names."""
+        await self._refresh()
+        return self._banks
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._loaded_at < self._ttl:
+                return
+            self._topics, self._banks = await asyncio.to_thread(self._read)
+            self._loaded_at = time.monotonic()
+
+    def _read(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        with self._sessions() as session:
+            topics = session.scalars(
+                select(QuestionRow.topic)
+                .where(QuestionRow.active.is_(True), QuestionRow.topic.is_not(None))
+                .distinct()
+            ).all()
+            banks = session.scalars(select(Bank.name).order_by(Bank.name)).all()
+        return tuple(sorted({t for t in topics if t}, key=str.casefold)), tuple(banks)
+
+
+def suggest(names: tuple[str, ...], typed: str) -> list[app_commands.Choice[str]]:
+    """Up to 25 names matching what was typed (prefix matches first), as autocomplete choices."""
+    needle = " ".join(typed.split()).casefold()
+    starts = [n for n in names if n.casefold().startswith(needle)]
+    within = [n for n in names if needle in n.casefold() and n not in starts]
+    return [
+        app_commands.Choice(name=truncate(n, MAX_CHOICE_NAME), value=n[:MAX_CHOICE_NAME])
+        for n in (starts + within)[:MAX_CHOICES]
+        if n.strip()
+    ]
+
+
+def build_quiz_group(run: RunText, catalog: Catalog) -> app_commands.Group:
+    """The ``/quiz`` group; every subcommand calls ``run(interaction, text)``."""
+    quiz = app_commands.Group(
+        name="quiz", description="Quiz questions, scores and schedules", guild_only=True
+    )
+
+    async def topic_choices(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return suggest(await catalog.topics(), current)
+
+    async def bank_choices(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return suggest(await catalog.banks(), current)
+
+    @quiz.command(name="ask", description="Get a question (just for you, or for the channel with here)")
+    @app_commands.describe(topic="A topic (any when empty)", here="Post it to the channel for everyone")
+    @app_commands.autocomplete(topic=topic_choices)
+    async def ask(
+        interaction: discord.Interaction[Any], topic: str | None = None, here: bool = False
+    ) -> None:
+        await run(interaction, translate.ask_text(topic, here))
+
+    @quiz.command(name="topics", description="The topics you can ask for")
+    async def topics(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "topics")
+
+    @quiz.command(name="me", description="Your points, accuracy, streak and rank")
+    async def me(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "me")
+
+    @quiz.command(name="leaderboard", description="The leaderboard (this week by default)")
+    @app_commands.describe(period="Which period", teams="Teams instead of players")
+    async def leaderboard(
+        interaction: discord.Interaction[Any],
+        period: Literal["week", "last", "month", "all"] = "week",
+        teams: bool = False,
+    ) -> None:
+        await run(interaction, translate.leaderboard_text(period, teams))
+
+    team = app_commands.Group(name="team", description="Teams", parent=quiz)
+
+    @team.command(name="join", description="Join a team (or create it)")
+    @app_commands.describe(name="The team's name")
+    async def team_join(interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 60]) -> None:
+        await run(interaction, translate.team_join_text(name))
+
+    @team.command(name="leave", description="Leave your team")
+    async def team_leave(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "team leave")
+
+    @team.command(name="list", description="The teams and their sizes")
+    async def team_list(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "team list")
+
+    @quiz.command(name="dm", description="Detailed feedback by DM (on) or a short private reply (off)")
+    async def dm(interaction: discord.Interaction[Any], setting: Literal["on", "off"]) -> None:
+        await run(interaction, translate.dm_text(setting))
+
+    @quiz.command(name="help", description="What the quiz commands do")
+    async def help_(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "help")
+
+    # --- instructors ---
+
+    @quiz.command(name="schedule", description="Instructors: daily questions or weekly leaderboards here")
+    @app_commands.describe(
+        args="e.g. daily 09:00 weekdays, leaderboard mon 09:00, list, pause 3",
+        topic="Questions on this topic",
+        bank="Questions from this bank",
+    )
+    @app_commands.autocomplete(topic=topic_choices, bank=bank_choices)
+    async def schedule(
+        interaction: discord.Interaction[Any],
+        args: app_commands.Range[str, 1, 300],
+        topic: str | None = None,
+        bank: str | None = None,
+    ) -> None:
+        await run(interaction, translate.instructor_text("schedule", args, topic=topic, bank=bank))
+
+    @quiz.command(name="unschedule", description="Instructors: delete a schedule")
+    @app_commands.describe(schedule_id="The schedule's id (see /quiz schedule list)")
+    async def unschedule(
+        interaction: discord.Interaction[Any], schedule_id: app_commands.Range[str, 1, 20]
+    ) -> None:
+        await run(interaction, translate.instructor_text("unschedule", schedule_id))
+
+    @quiz.command(name="sprint", description="Instructors: an exam-prep sprint")
+    @app_commands.describe(args="e.g. start NAME until 2026-03-01, status, report, cancel")
+    async def sprint(interaction: discord.Interaction[Any], args: app_commands.Range[str, 1, 300]) -> None:
+        await run(interaction, translate.instructor_text("sprint", args))
+
+    @quiz.command(name="post", description="Instructors: post a question to this channel now")
+    @app_commands.describe(topic="A topic (any when empty)")
+    @app_commands.autocomplete(topic=topic_choices)
+    async def post(interaction: discord.Interaction[Any], topic: str | None = None) -> None:
+        await run(interaction, translate.instructor_text("post", topic))
+
+    @quiz.command(name="close", description="Instructors: close this channel's open question now")
+    async def close(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "close")
+
+    @quiz.command(name="import", description="Instructors: import a question bank")
+    @app_commands.describe(args="What to import")
+    @app_commands.autocomplete(args=bank_choices)
+    async def import_(interaction: discord.Interaction[Any], args: app_commands.Range[str, 1, 300]) -> None:
+        await run(interaction, translate.instructor_text("import", args))
+
+    @quiz.command(name="reset", description="Instructors: reset scores")
+    @app_commands.describe(args="What to reset")
+    async def reset(interaction: discord.Interaction[Any], args: str | None = None) -> None:
+        await run(interaction, translate.instructor_text("reset", args))
+
+    return quiz

@@ -1,0 +1,159 @@
+"""The Slack ChatPort: core messages rendered as Block Kit and sent through the Web API.
+
+- ``post``: chat.postMessage (the returned ``ts`` is the ref a card is updated by);
+- ``post_private``: chat.postEphemeral; where Slack refuses it (the app is not in that conversation) the
+  message goes as a DM instead;
+- ``dm``: conversations.open + chat.postMessage; None when the user cannot be DMed (the core then
+  falls back to ``post_private``);
+- ``update``: chat.update, coalesced per card (``bot.card_updates.CardUpdates``).
+
+Messages go out with ``link_names`` off and unfurling off; all user text in them is escaped by ``render``.
+429s (with Retry-After) and 5xx are retried by the client's retry handlers (``make_client``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import JSON, SlackMessage, render_message
+from bot.card_updates import CardUpdates
+from bot.events import Actor, Where
+from bot.messages import Message, WeeklyDigest
+from bot.ports import MessageRef
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 4
+NO_DM = frozenset(
+    {"user_not_visible", "cannot_dm_bot", "user_disabled", "user_not_found", "not_allowed_token_type"}
+)
+NO_EPHEMERAL = frozenset({"user_not_in_channel", "not_in_channel", "channel_not_found"})
+MAX_DM_CHANNELS = 5000
+
+
+def make_client(token: str, base_url: str | None = None, *, max_retries: int = MAX_RETRIES) -> AsyncWebClient:
+    """An async Web API client that retries 429 (after Retry-After) and 500/503 with backoff.
+
+    slack_sdk's retry handlers share one attempt counter, so ``max_retries`` bounds all retries of a call.
+    """
+    client = AsyncWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
+    client.retry_handlers.extend(
+        [
+            AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
+            AsyncServerErrorRetryHandler(max_retry_count=max_retries),
+        ]
+    )
+    return client
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
+class SlackPort:
+    """``bot.ports.ChatPort`` over Slack's Web API."""
+
+    def __init__(self, client: AsyncWebClient, *, update_interval: float = 1.0) -> None:
+        self._client = client
+        self._dm_channels: OrderedDict[str, str] = OrderedDict()
+        self._updates = CardUpdates(self._chat_update, update_interval)
+
+    @property
+    def client(self) -> AsyncWebClient:
+        return self._client
+
+    @staticmethod
+    def _content(rendered: SlackMessage) -> dict[str, Any]:
+        return {"text": rendered.text, "blocks": rendered.blocks}
+
+    async def post(self, where: Where, message: Message) -> MessageRef:
+        rendered = render_message(message)
+        answer = await self._client.chat_postMessage(
+            channel=where.channel_id,
+            link_names=False,
+            unfurl_links=False,
+            unfurl_media=False,
+            **self._content(rendered),
+        )
+        channel = str(answer.get("channel") or where.channel_id)
+        if isinstance(message, WeeklyDigest) and message.chart_png:
+            await self._upload_chart(channel, message.chart_png)
+        return MessageRef(Where(where.platform, where.workspace_id, channel), str(answer["ts"]))
+
+    async def _upload_chart(self, channel: str, png: bytes) -> None:
+        """The weekly team chart as an image file in the channel (files.getUploadURLExternal, the upload,
+        files.completeUploadExternal); a failed upload is logged, the digest itself already went out."""
+        try:
+            await self._client.files_upload_v2(
+                channel=channel, content=png, filename="team-standings.png", title="Team standings, last week"
+            )
+        except SlackApiError as exc:
+            log.warning("could not upload the weekly chart to %s: %s", channel, _error(exc))
+
+    async def post_private(self, where: Where, user_id: str, message: Message) -> None:
+        rendered = render_message(message)
+        try:
+            await self._client.chat_postEphemeral(
+                channel=where.channel_id, user=user_id, link_names=False, **self._content(rendered)
+            )
+        except SlackApiError as exc:
+            if _error(exc) not in NO_EPHEMERAL:
+                raise
+            log.info("ephemeral refused in %s (%s); sending as a DM", where.channel_id, _error(exc))
+            actor = Actor(where.platform, where.workspace_id, user_id)
+            if await self.dm(actor, message) is None:
+                log.warning("could not reach %s privately: %s", user_id, _error(exc))
+
+    async def dm(self, actor: Actor, message: Message) -> MessageRef | None:
+        channel = await self._dm_channel(actor.user_id)
+        if channel is None:
+            return None
+        rendered = render_message(message)
+        answer = await self._client.chat_postMessage(
+            channel=channel,
+            link_names=False,
+            unfurl_links=False,
+            unfurl_media=False,
+            **self._content(rendered),
+        )
+        return MessageRef(Where(actor.platform, actor.workspace_id, channel), str(answer["ts"]))
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        await self._updates.submit(ref, message)
+
+    async def open_modal(self, trigger_id: str, view: JSON) -> None:
+        """views.open (the "Answer in words" modal)."""
+        await self._client.views_open(trigger_id=trigger_id, view=view)
+
+    async def _chat_update(self, ref: MessageRef, message: Message) -> None:
+        rendered = render_message(message)
+        await self._client.chat_update(
+            channel=ref.where.channel_id, ts=ref.message_id, link_names=False, **self._content(rendered)
+        )
+
+    async def _dm_channel(self, user_id: str) -> str | None:
+        known = self._dm_channels.get(user_id)
+        if known is not None:
+            return known
+        try:
+            answer = await self._client.conversations_open(users=user_id)
+        except SlackApiError as exc:
+            if _error(exc) in NO_DM:
+                return None
+            raise
+        channel = str((answer.get("channel") or {}).get("id") or "")
+        if not channel:
+            return None
+        self._dm_channels[user_id] = channel
+        while len(self._dm_channels) > MAX_DM_CHANNELS:
+            self._dm_channels.popitem(last=False)
+        return channel

@@ -1,0 +1,366 @@
+"""Slack HTTP mode under load: signed ``block_actions`` answer clicks from many simulated users.
+
+``python -m bench.bench_slack [--quick] [--sqlite-only]``
+
+The server side runs in this process: the real Bolt app in HTTP mode (``adapters.slack.app``) wired to the
+core on SQLite (a temporary file) or PostgreSQL (a fresh schema of the ``test`` database), and the fake Slack
+Web API (``tests/fakes/slack``) on a background thread, which the app calls for every answer's feedback DM
+and the coalesced card updates. The clients run in a child process (the other core): they send pre-signed
+clicks over keep-alive connections with 1, 10 and 100 concurrent clients and time each ack. About 5% of the
+requests are replays of an earlier click (same bytes), as a double delivery would be.
+
+Reported per backend and concurrency: answers recorded per second (first click sent -> every answer committed
+and its replies sent), p50/p99 ack latency, and the ceiling measured in the same run: a no-op Bolt app
+(``process_before_response=True``, a listener that only acks) answering the same signed requests. After each
+run the database is checked: every (post, user) click recorded exactly once, nothing lost or doubled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import random
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adapters.slack import ids
+from adapters.slack.app import build_slack_app
+from bench.bench_answers import _postgres_schema
+from bench.common import print_table
+from bot.app import QuizApp, build_app
+from bot.clock import FakeClock
+from bot.config import Settings, SlackSettings
+from bot.dispatcher import run_unit
+from bot.events import Where
+from bot.ports import ToChannel
+from bot.quiz import QuizService
+from bot.storage.models import AnswerRow, Bank, Base, QuestionRow, User
+from questions.model import Choice, ChoiceAnswer, Kind, Question, Source
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from fakes.slack import FakeSlack, PayloadFactory, SlackRequestSender
+
+SECRET = "bench-signing-secret"
+CHANNEL = "C0BENCH001"
+USERS = 100
+REPLAY_SHARE = 0.05
+TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 500.0, 100.0, 0.5
+
+Request = tuple[bytes, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class ClientRun:
+    """What the client process measured."""
+
+    started: float
+    finished: float
+    latencies_ms: list[float]
+    bad_statuses: int
+
+
+@dataclass(frozen=True)
+class Row:
+    backend: str
+    concurrency: int
+    answers: int
+    rate: float
+    p50: float
+    p99: float
+    noop_rate: float
+    noop_p99: float
+    lost: int
+    doubled: int
+
+
+# --- the client process -----------------------------------------------------------------------------------
+
+
+async def _send_all(url: str, requests: list[Request], concurrency: int) -> ClientRun:
+    latencies: list[float] = []
+    bad = 0
+    cursor = iter(requests)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal bad
+            for body, headers in cursor:
+                t0 = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        bad += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        started = time.time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        finished = time.time()
+    return ClientRun(started, finished, latencies, bad)
+
+
+def _client_main(url: str, requests: list[Request], concurrency: int, out: Any) -> None:
+    out.put(asyncio.run(_send_all(url, requests, concurrency)))
+
+
+async def _run_clients(url: str, requests: list[Request], concurrency: int) -> ClientRun:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    process = ctx.Process(target=_client_main, args=(url, requests, concurrency, queue))
+    process.start()
+    result: ClientRun = await asyncio.to_thread(queue.get)
+    await asyncio.to_thread(process.join)
+    return result
+
+
+# --- the server side --------------------------------------------------------------------------------------
+
+
+def _questions() -> list[Question]:
+    return [
+        Question(
+            id=f"qsb{i}",
+            kind=Kind.SINGLE,
+            prompt=f"Benchmark question {i}: which option is right?\n\n```\ncode <{i}>\n```",
+            choices=tuple(Choice(key=k, text=f"option {k}") for k in "ABCD"),
+            answer=ChoiceAnswer(keys=("B",)),
+            topic="Bench",
+            source=Source(file="bench.md", line=i),
+            bank="bench",
+        )
+        for i in range(20)
+    ]
+
+
+def _seed(quiz: QuizApp) -> None:
+    Base.metadata.create_all(quiz.engine)
+    with quiz.sessions() as s:
+        s.add(Bank(name="bench", title="Bench", imported_at=quiz.services.clock.now()))
+        s.flush()
+        for q in _questions():
+            s.add(
+                QuestionRow(
+                    id=q.id,
+                    bank="bench",
+                    kind=q.kind.value,
+                    topic=q.topic,
+                    data=q.model_dump(mode="json"),
+                    active=True,
+                    updated_at=quiz.services.clock.now(),
+                )
+            )
+        s.commit()
+
+
+def _latency(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def _noop_ceiling(requests: list[Request], concurrency: int) -> ClientRun:
+    fake = FakeSlack().start_in_thread()
+    try:
+        app = AsyncApp(
+            client=AsyncWebClient(token=fake.bot_token, base_url=fake.api_url),
+            signing_secret=SECRET,
+            process_before_response=True,
+        )
+
+        async def noop(ack: AsyncAck) -> None:
+            await ack()
+
+        app.action(re.compile(".*"))(noop)
+        runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = next(int(a[1]) for a in runner.addresses if isinstance(a, tuple))
+        try:
+            return await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
+        finally:
+            await runner.cleanup()
+    finally:
+        fake.stop_in_thread()
+
+
+async def _bench_one(backend: str, url: str, concurrency: int, answers: int) -> Row:
+    fake = FakeSlack().start_in_thread()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=url,
+        slack=SlackSettings(
+            bot_token=fake.bot_token, signing_secret=SECRET, mode="http", api_base_url=fake.api_url
+        ),
+    )
+    quiz = build_app(settings, clock=FakeClock(), rng=random.Random(0))
+    try:
+        _seed(quiz)
+        bot = build_slack_app(settings, quiz)
+        runner, port = await bot.start_http("127.0.0.1", 0)
+        try:
+            requests, expected = await _prepare(bot, quiz, fake, answers)
+            run = await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
+            await bot.drain()
+            done = time.time()
+        finally:
+            await runner.cleanup()
+        recorded, doubled = _check(quiz, expected)
+        noop = await _noop_ceiling(requests, concurrency)
+        noop_rate = len(requests) / (noop.finished - noop.started)
+        return Row(
+            backend=backend,
+            concurrency=concurrency,
+            answers=recorded,
+            rate=recorded / (done - run.started),
+            p50=_latency(run.latencies_ms, 0.5),
+            p99=_latency(run.latencies_ms, 0.99),
+            noop_rate=noop_rate * (1 - REPLAY_SHARE),  # the same share of requests are new answers
+            noop_p99=_latency(noop.latencies_ms, 0.99),
+            lost=len(expected) - recorded,
+            doubled=doubled,
+        )
+    finally:
+        quiz.close()
+        fake.stop_in_thread()
+
+
+async def _prepare(
+    bot: Any, quiz: QuizApp, fake: FakeSlack, answers: int
+) -> tuple[list[Request], set[tuple[int, str]]]:
+    """Post the cards (as the scheduler does) and sign one click per (post, user), plus some replays."""
+    where = Where("slack", fake.team_id, CHANNEL)
+    service = quiz.services.quiz
+    posts = -(-answers // USERS)
+    payloads = PayloadFactory(fake)
+    sender = SlackRequestSender("http://unused/", SECRET, payloads)
+    requests: list[Request] = []
+    expected: set[tuple[int, str]] = set()
+    for i in range(posts):
+        reply = run_unit(quiz.sessions, _poster(service, f"qsb{i % 20}", where))
+        await bot.dispatcher.deliver([reply])
+        assert reply.post_id is not None
+        post_id = reply.post_id
+        ts = fake.messages(CHANNEL)[-1]["ts"]
+        card = fake.message(CHANNEL, ts)
+        for u in range(min(USERS, answers - i * USERS)):
+            user = f"U{u:05d}"
+            key = "B" if u % 3 else "A"
+            payload = payloads.block_actions(
+                card, ids.choose(post_id, key), user_id=user, user_name=f"user{u}"
+            )
+            signed = sender.interaction_request(payload)
+            requests.append((signed.body, signed.headers))
+            expected.add((post_id, user))
+    rng = random.Random(1)
+    rng.shuffle(requests)
+    replays = rng.sample(requests, int(len(requests) * REPLAY_SHARE))
+    for replay in replays:
+        requests.insert(rng.randrange(len(requests)), replay)
+    return requests, expected
+
+
+def _poster(service: QuizService, question_id: str, where: Where) -> Callable[[Session], ToChannel]:
+    return lambda s: service.post_to_channel(s, question_id=question_id, where=where, closes_at=None)
+
+
+def _check(quiz: QuizApp, expected: set[tuple[int, str]]) -> tuple[int, int]:
+    """(answers recorded for the expected clicks, answers beyond one per (post, user))."""
+    with quiz.sessions() as s:
+        rows = s.execute(
+            select(AnswerRow.post_id, User.user_id, func.count())
+            .join(User, User.id == AnswerRow.user_pk)
+            .group_by(AnswerRow.post_id, User.user_id)
+        ).all()
+    recorded = sum(1 for post_id, user, _ in rows if (post_id, user) in expected)
+    doubled = sum(n - 1 for _, _, n in rows if n > 1) + sum(1 for p, u, _ in rows if (p, u) not in expected)
+    return recorded, doubled
+
+
+async def _bench_backend(backend: str, url: str, plan: list[tuple[int, int]]) -> list[Row]:
+    rows = []
+    for concurrency, answers in plan:
+        rows.append(await _bench_one(backend, url, concurrency, answers))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer answers (a smoke run)")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    args = parser.parse_args(argv)
+    scale = 1 if args.quick else 4
+    plan = [(1, 150 * scale), (10, 500 * scale), (100, 500 * scale)]
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for concurrency, answers in plan:
+            url = f"sqlite:///{Path(tmp) / f'bench_{concurrency}.db'}"
+            rows += asyncio.run(_bench_backend("SQLite", url, [(concurrency, answers)]))
+    if not args.sqlite_only:
+        for concurrency, answers in plan:
+            with _postgres_schema() as pg_url:
+                if pg_url is None:
+                    break
+                rows += asyncio.run(_bench_backend("PostgreSQL", pg_url, [(concurrency, answers)]))
+    print_table(
+        "Slack HTTP mode: signed block_actions answer clicks (ack first, record after)",
+        [
+            "backend",
+            "clients",
+            "answers",
+            "answers/s",
+            "p50 ms",
+            "p99 ms",
+            "no-op/s",
+            "no-op p99",
+            "ratio",
+            "lost",
+            "doubled",
+        ],
+        [
+            (
+                r.backend,
+                r.concurrency,
+                r.answers,
+                r.rate,
+                r.p50,
+                r.p99,
+                r.noop_rate,
+                r.noop_p99,
+                r.rate / r.noop_rate,
+                r.lost,
+                r.doubled,
+            )
+            for r in rows
+        ],
+    )
+    print()
+    for r in rows:
+        verdicts = [
+            f"{'ok' if r.rate >= TARGET_RATE else 'BELOW'} {TARGET_RATE:.0f}/s",
+            f"{'ok' if r.p99 < TARGET_P99_MS else 'OVER'} p99<{TARGET_P99_MS:.0f}ms",
+            f"{'ok' if r.rate >= TARGET_RATIO * r.noop_rate else 'BELOW'} half the ceiling",
+            "ok exactly once"
+            if r.lost == 0 and r.doubled == 0
+            else f"FAIL lost {r.lost} doubled {r.doubled}",
+        ]
+        print(f"{r.backend:<10} c={r.concurrency:<3} " + ", ".join(verdicts))
+
+
+if __name__ == "__main__":
+    main()

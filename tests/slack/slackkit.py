@@ -1,0 +1,230 @@
+"""Helpers for the Slack adapter tests: synthetic questions, and the real bot (core + Bolt app in HTTP mode on
+an ephemeral port) wired to the fake Slack on loopback, on the conftest database (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fakes.slack import FakeSlack, PayloadFactory, SentRequest, SlackRequestSender
+from sqlalchemy import select
+
+from adapters.slack.app import SlackBot, build_slack_app
+from bot.app import QuizApp, build_app
+from bot.clock import FakeClock
+from bot.config import Settings, SlackSettings
+from bot.dispatcher import run_unit
+from bot.events import Where
+from bot.storage.models import AnswerRow, Bank, Base, Post, QuestionRow, User
+from questions.model import (
+    Choice,
+    ChoiceAnswer,
+    Difficulty,
+    Kind,
+    OpenAnswer,
+    Question,
+    Review,
+    ShortAnswer,
+    Source,
+)
+
+SECRET = "test-signing-secret"
+CHANNEL = "C0QUIZ0001"
+INSTRUCTOR = "UTEACH0001"
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
+
+
+def _q(**data: Any) -> Question:
+    return Question.model_validate({"source": Source(file="slack.md"), "bank": "slack", **data})
+
+
+SINGLE = _q(
+    id="qs_single",
+    kind=Kind.SINGLE,
+    prompt=(
+        "Which instruction sets the working directory?\n\n```dockerfile\nFROM python:3.11\nWORKDIR /app\n```"
+    ),
+    choices=(
+        Choice(key="A", text="RUN cd", why_wrong="Each RUN is its own shell; cd does not persist."),
+        Choice(key="B", text="WORKDIR"),
+        Choice(key="C", text="CHDIR", why_wrong="There is no CHDIR instruction."),
+        Choice(key="D", text="ENV PWD"),
+    ),
+    answer=ChoiceAnswer(keys=("B",)),
+    explanation="WORKDIR sets the directory for later instructions.",
+    topic="Docker",
+    difficulty=Difficulty.EASY,
+    review=Review(title="Dockerfile reference", url="https://docs.docker.com/reference/dockerfile/"),
+)
+MULTI = _q(
+    id="qs_multi",
+    kind=Kind.MULTI,
+    prompt="Which are Docker storage options? (select all that apply)",
+    choices=(
+        Choice(key="A", text="volumes"),
+        Choice(key="B", text="bind mounts"),
+        Choice(key="C", text="tmpfs mounts"),
+        Choice(key="D", text="registry mounts"),
+    ),
+    answer=ChoiceAnswer(keys=("A", "B", "C")),
+    topic="Storage",
+)
+SHORT = _q(
+    id="qs_short",
+    kind=Kind.SHORT,
+    prompt="Which kubectl command lists the pods?",
+    answer=ShortAnswer(accepted=("kubectl get pods",)),
+    topic="Kubernetes",
+)
+OPEN = _q(
+    id="qs_open",
+    kind=Kind.OPEN,
+    prompt="Explain what a readiness probe is for.",
+    answer=OpenAnswer(
+        model_answer="It tells Kubernetes when a pod may receive traffic.",
+        key_points=("traffic only when ready",),
+    ),
+    topic="Probes",
+)
+QUESTIONS = (SINGLE, MULTI, SHORT, OPEN)
+
+
+def store_questions(quiz: QuizApp, questions: Sequence[Question] = QUESTIONS) -> None:
+    """Create the tables and insert the questions as the bank store would."""
+    Base.metadata.create_all(quiz.engine)
+    with quiz.sessions() as s:
+        s.add(Bank(name="slack", title="Slack tests", imported_at=START))
+        s.flush()
+        for q in questions:
+            s.add(
+                QuestionRow(
+                    id=q.id,
+                    bank="slack",
+                    kind=q.kind.value,
+                    topic=q.topic,
+                    difficulty=q.difficulty.value if q.difficulty else None,
+                    data=q.model_dump(mode="json"),
+                    active=True,
+                    updated_at=START,
+                )
+            )
+        s.commit()
+
+
+@dataclass
+class SlackEnv:
+    """The real bot in HTTP mode against the fake Slack; every helper waits for the work it started."""
+
+    fake: FakeSlack
+    bot: SlackBot
+    quiz: QuizApp
+    sender: SlackRequestSender
+    clock: FakeClock
+    channel: str = CHANNEL
+
+    @property
+    def where(self) -> Where:
+        return Where("slack", self.fake.team_id, self.channel)
+
+    async def settle(self) -> None:
+        """Wait for the background work the app started (dispatcher, Web API calls)."""
+        await self.bot.drain()
+
+    def name(self, user: str) -> str:
+        """The user's name in the fake workspace (what Slack puts in payloads)."""
+        known = self.fake.ws.users.get(user)
+        return known.name if known is not None else user.lower()
+
+    async def command(self, text: str, user: str, *, channel: str | None = None) -> SentRequest:
+        sent = await self.sender.slash_command(
+            "/quiz", text, user_id=user, user_name=self.name(user), channel_id=channel or self.channel
+        )
+        await self.settle()
+        return sent
+
+    async def click(self, surface: dict[str, Any], action_id: str, user: str, **options: Any) -> SentRequest:
+        options.setdefault("user_name", self.name(user))
+        sent = await self.sender.click(surface, action_id, user_id=user, **options)
+        await self.settle()
+        return sent
+
+    async def post_card(
+        self, question_id: str, *, closes_in: timedelta = timedelta(hours=24)
+    ) -> tuple[int, str]:
+        """Post a question to the channel as the scheduler does (service + dispatcher.deliver); returns the
+        post id and the card's ts."""
+        quiz, where = self.quiz.services.quiz, self.where
+        reply = run_unit(
+            self.quiz.sessions,
+            lambda s: quiz.post_to_channel(
+                s, question_id=question_id, where=where, closes_at=self.clock.now() + closes_in
+            ),
+        )
+        await self.bot.dispatcher.deliver([reply])
+        assert reply.post_id is not None
+        with self.quiz.sessions() as s:
+            post = s.get(Post, reply.post_id)
+            assert post is not None and post.message_ref
+            return reply.post_id, post.message_ref
+
+    def card(self, ts: str) -> dict[str, Any]:
+        return self.fake.message(self.channel, ts)
+
+    def answers(self, post_id: int | None = None) -> list[tuple[str, str, str | None, str | None]]:
+        """(user id, verdict, response, self rating) of recorded answers, by user id."""
+        with self.quiz.sessions() as s:
+            query = select(User.user_id, AnswerRow.verdict, AnswerRow.response, AnswerRow.self_rating).join(
+                User, User.id == AnswerRow.user_pk
+            )
+            if post_id is not None:
+                query = query.where(AnswerRow.post_id == post_id)
+            return sorted(tuple(r) for r in s.execute(query).all())  # type: ignore[misc]
+
+    def latest_post(self, user: str) -> int:
+        """The newest post asked to ``user`` privately."""
+        with self.quiz.sessions() as s:
+            pk = s.scalars(select(User.id).where(User.user_id == user)).one()
+            return s.scalars(
+                select(Post.id).where(Post.target_user_pk == pk).order_by(Post.id.desc()).limit(1)
+            ).one()
+
+
+def settings_for(fake: FakeSlack, db_url: str, *, mode: str = "http") -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=db_url,
+        instructors=[INSTRUCTOR],
+        slack=SlackSettings(
+            bot_token=fake.bot_token,
+            app_token=fake.app_token,
+            signing_secret=SECRET,
+            mode=mode,  # type: ignore[arg-type]
+            api_base_url=fake.api_url,
+        ),
+    )
+
+
+@asynccontextmanager
+async def slack_env(db_url: str, **fake_options: Any) -> AsyncIterator[SlackEnv]:
+    """The whole stack: FakeSlack, the core on ``db_url``, the Bolt app serving on 127.0.0.1:<ephemeral>."""
+    async with FakeSlack(**fake_options) as fake:
+        clock = FakeClock(START)
+        settings = settings_for(fake, db_url)
+        quiz = build_app(settings, clock=clock, rng=random.Random(3))
+        store_questions(quiz)
+        bot = build_slack_app(settings, quiz, update_interval=0)
+        runner, port = await bot.start_http("127.0.0.1", 0)
+        sender = SlackRequestSender(f"http://127.0.0.1:{port}/slack/events", SECRET, PayloadFactory(fake))
+        try:
+            yield SlackEnv(fake, bot, quiz, sender, clock)
+        finally:
+            await sender.close()
+            await bot.drain()
+            await runner.cleanup()
+            await asyncio.sleep(0)
+            quiz.close()
