@@ -237,8 +237,8 @@ def render_teams(teams: TeamList) -> str:
 
 
 def render_notice(notice: Notice) -> str:
-    """A notice, with the echoed user text quoted."""
-    text = LEVEL_PREFIX[notice.level] + clean_inline(notice.text)
+    """A notice (its own lines kept: a schedule list has one per schedule), with the echoed user text quoted."""
+    text = LEVEL_PREFIX[notice.level] + clean_block(notice.text).strip()
     if notice.echo is not None:
         text += " " + quote(notice.echo)
     return text
