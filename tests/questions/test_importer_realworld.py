@@ -8,7 +8,6 @@ Every test states the exact questions the file must give.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -645,14 +644,10 @@ def _large_quiz(size: int) -> tuple[str, int]:
     return "".join(parts), number
 
 
-@pytest.mark.slow
-def test_a_large_file_imports_in_a_few_seconds() -> None:
-    """1.6 MB of quiz text used to take many seconds; the ceiling is generous for a loaded CI machine."""
-    text, count = _large_quiz(1_600_000)
-    started = time.perf_counter()
+def test_a_large_file_imports_every_question() -> None:
+    """Half a megabyte of mixed dialects imports whole (its speed is measured in ``bench/bench_import.py``)."""
+    text, count = _large_quiz(500_000)
     report = import_text(text, file="big.md")
-    elapsed = time.perf_counter() - started
     assert report.errors == [] and report.skipped == [] and report.warnings == []
     assert len(report.questions) == count
     assert sum(q.kind is Kind.SHORT for q in report.questions) == count // 4
-    assert elapsed < 12, f"{len(text) / 1e6:.1f} MB, {count} questions took {elapsed:.1f} s"
