@@ -71,8 +71,9 @@ def report_json(report: ImportReport) -> dict[str, Any]:
     """The ``import --dry-run --json`` document."""
     return {
         "questions": [question_json(q) for q in report.questions],
-        "skipped": [{"line": s.line, "reason": s.reason} for s in report.skipped],
-        "warnings": [{"line": w.line, "message": w.message} for w in report.warnings],
+        "skipped": [{"file": s.file, "line": s.line, "reason": s.reason} for s in report.skipped],
+        "warnings": [{"file": w.file, "line": w.line, "message": w.message} for w in report.warnings],
+        "notes": list(report.notes),
     }
 
 
@@ -169,8 +170,9 @@ def import_command(
     if report.errors:
         raise typer.Exit(code=2)
     if not report.questions:
-        if not json_output:
-            typer.echo("No questions found.", err=True)
+        why = [note for note in report.notes if "no quiz questions" in note] or ["No questions found."]
+        for line in why:  # on stderr in both modes: --json keeps stdout a JSON document
+            typer.echo(line, err=True)
         raise typer.Exit(code=1)
 
 

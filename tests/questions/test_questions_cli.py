@@ -68,7 +68,7 @@ def test_dry_run_json_has_the_agreed_shape() -> None:
     code, out, _ = run("import", "--dry-run", "--json", str(seed_path("003")))
     assert code == 0
     document = json.loads(out)
-    assert set(document) == {"questions", "skipped", "warnings"}
+    assert set(document) == {"questions", "skipped", "warnings", "notes"}
     assert len(document["questions"]) == 5
     for question in document["questions"]:
         assert set(question) == QUESTION_KEYS
@@ -89,15 +89,20 @@ def test_dry_run_json_short_answers_and_skips() -> None:
     short = [q for q in document["questions"] if q["kind"] == "short"]
     assert short and all(set(q["answer"]) == {"accepted"} for q in short)
     assert len(document["skipped"]) == 20
-    assert all(set(s) == {"line", "reason"} for s in document["skipped"])
+    assert all(set(s) == {"file", "line", "reason"} for s in document["skipped"])
+    assert {s["file"] for s in document["skipped"]} == {seed_path("001").name}
 
 
 def test_no_questions_exits_1_with_the_reason() -> None:
     code, out, _ = run("import", "--dry-run", str(seed_path("002")))
     assert code == 1
     assert "no quiz questions" in out and "Task 1.1" in out
-    code, out, _ = run("import", "--dry-run", "--json", str(seed_path("002")))
-    assert code == 1 and json.loads(out)["questions"] == []
+    code, out, err = run("import", "--dry-run", "--json", str(seed_path("002")))
+    assert code == 1
+    document = json.loads(out)
+    assert document["questions"] == []
+    assert any("no quiz questions" in note for note in document["notes"])
+    assert "no quiz questions" in err
 
 
 def test_unreadable_files_exit_2_without_traceback(tmp_path: Path) -> None:
@@ -146,6 +151,19 @@ def test_import_list_export_through_the_database(
 
     code, _, err = run("export", "no-such-bank")
     assert code == 1 and "No bank named" in err
+
+
+def test_bank_and_topic_options(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("QUIZMASTER_DATABASE_URL", db_url)
+    source = tmp_path / "plain.md"  # no front matter, no sections: bank and topic come from the options
+    source.write_text("### Q1. 2 + 2?\n\nA) 3\nB) 4\n\n**Answer:** B\n", encoding="utf-8")
+    code, out, _ = run("import", "--dry-run", "--json", "--topic", "Arithmetic", str(source))
+    assert code == 0
+    assert [q["topic"] for q in json.loads(out)["questions"]] == ["Arithmetic"]
+    code, out, err = run("import", "--bank", "sums", "--topic", "Arithmetic", str(source))
+    assert code == 0, out + err
+    code, out, _ = run("list")
+    assert code == 0 and "sums" in out and "Arithmetic" in out and "plain" not in out
 
 
 def test_grade_command_is_registered() -> None:
