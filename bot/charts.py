@@ -16,7 +16,9 @@ MAX_LABEL = 24
 
 
 def _label(name: str) -> str:
-    name = " ".join(name.split())
+    """A team name as a bar label: one line, without characters the bundled font has no glyph for (emoji
+    and other non-BMP symbols would draw as empty boxes), shortened."""
+    name = " ".join("".join(ch for ch in name if ord(ch) <= 0xFFFF).split()) or "?"
     return name if len(name) <= MAX_LABEL else name[: MAX_LABEL - 1] + "…"
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import FakeClock
 from bot.messages import QuestionCard, WeeklyDigest
 from bot.occurrences import ScheduleSpec, occurrences_on
+from bot.storage.db import make_engine, make_session_factory
 from bot.storage.models import Occurrence, Post, Schedule
 
 from .kit import START, World, question, store
@@ -44,11 +45,12 @@ def expected_occurrences(
 
 @pytest.mark.slow
 def test_two_instances_on_one_database_post_every_occurrence_exactly_once_over_100_days(
-    sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session], db_url: str
 ) -> None:
     clock = FakeClock(START - timedelta(hours=1))
+    other_engine = make_engine(db_url)  # replica b has its own engine and connection pool, like a process
     a = World(sessions, clock=clock, instance="replica-a")
-    b = World(sessions, clock=clock, instance="replica-b")
+    b = World(make_session_factory(other_engine), clock=clock, instance="replica-b")
     a.command("/quiz schedule daily 09:00 docker", channel="C1")
     a.command("/quiz schedule daily 12:00 weekdays tz Europe/Berlin", channel="C2")
     b.command("/quiz schedule daily 23:30 tz America/New_York", channel="C3")
@@ -75,7 +77,10 @@ def test_two_instances_on_one_database_post_every_occurrence_exactly_once_over_1
                 b.scheduler._last_seen = None
             await asyncio.gather(a.scheduler.run_due(), b.scheduler.run_due())
 
-    asyncio.run(simulate())
+    try:
+        asyncio.run(simulate())
+    finally:
+        other_engine.dispose()
     sent = [s for s in a.port.sent + b.port.sent if s.kind == "post"]
     assert sent, "nothing was posted"
     with sessions() as s:
