@@ -8,10 +8,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.cli.db import in_database
+from adapters.cli.instructor import CHANNEL, OWNER, PLATFORM, WORKSPACE, run_instructor_command
 from bot.schedules import ScheduleError, delete_schedule, describe, set_paused
 from bot.storage.models import Schedule
 
-app = typer.Typer(help="Schedules: list, pause, resume, delete.", no_args_is_help=True)
+app = typer.Typer(help="Schedules: add, list, pause, resume, delete.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    request: str = typer.Argument(
+        ..., help='What /quiz schedule takes, e.g. "daily 09:00 docker weekdays tz Europe/Berlin".'
+    ),
+    platform: str = PLATFORM,
+    workspace: str = WORKSPACE,
+    channel: str = CHANNEL,
+    owner: str = OWNER,
+) -> None:
+    """Add a schedule to a channel, exactly as `/quiz schedule REQUEST` there would."""
+    run_instructor_command(
+        "schedule", request, platform=platform, workspace=workspace, channel=channel, owner=owner
+    )
 
 
 @app.command("list")

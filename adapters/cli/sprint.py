@@ -9,12 +9,33 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adapters.cli.db import in_database
+from adapters.cli.instructor import CHANNEL, OWNER, PLATFORM, WORKSPACE, run_instructor_command
 from bot.config import Settings
 from bot.render_text import render
 from bot.sprints import readiness_report, report_csv
 from bot.storage.models import Sprint
 
-app = typer.Typer(help="Exam-prep sprints: list them, export readiness reports.", no_args_is_help=True)
+app = typer.Typer(
+    help="Exam-prep sprints: create them, list them, export readiness reports.", no_args_is_help=True
+)
+
+
+@app.command("create")
+def create(
+    request: str = typer.Argument(
+        ...,
+        help='What /quiz sprint create takes, e.g. \'"Midterm" topics=docker,kubernetes until=2026-12-15 '
+        "per-day=3 at=09:00'.",
+    ),
+    platform: str = PLATFORM,
+    workspace: str = WORKSPACE,
+    channel: str = CHANNEL,
+    owner: str = OWNER,
+) -> None:
+    """Create a sprint in a channel, exactly as `/quiz sprint create REQUEST` there would."""
+    run_instructor_command(
+        "sprint", f"create {request}", platform=platform, workspace=workspace, channel=channel, owner=owner
+    )
 
 
 @app.command("list")
