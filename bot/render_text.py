@@ -237,7 +237,7 @@ def render_teams(teams: TeamList) -> str:
 
 
 def render_notice(notice: Notice) -> str:
-    """A notice (its own lines kept: a schedule list has one per schedule), with the echoed user text quoted."""
+    """A notice (its lines kept: a schedule list has one per schedule), the echoed user text quoted."""
     text = LEVEL_PREFIX[notice.level] + clean_block(notice.text).strip()
     if notice.echo is not None:
         text += " " + quote(notice.echo)
