@@ -53,6 +53,11 @@ USER 10001:10001
 # Slack HTTP mode (QUIZMASTER_SLACK__MODE=http) listens here; Socket Mode and Discord need no port.
 EXPOSE 3000
 
+# `quizmaster run` (with a Slack or Discord token) touches this file every 30 s from its event loop, and
+# `quizmaster health` then also requires it to be younger than 120 s: the check covers the database and
+# a bot that is alive, not just a process that exists. (Override with -e QUIZMASTER_HEARTBEAT_FILE=.)
+ENV QUIZMASTER_HEARTBEAT_FILE=/tmp/quizmaster.heartbeat
+
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["quizmaster", "health"]
 

@@ -7,7 +7,7 @@ banks) and then ``QuizApp.dispatcher(port)`` to feed their events into the same 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -17,6 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, InstructorHandler, run_unit
 from bot.instructor import InstructorHandler as InstructorCommands
+from bot.metrics import Metrics
 from bot.ports import ChatPort
 from bot.quiz import QuizOptions, QuizService, utc
 from bot.services import PlayerService, Services
@@ -27,12 +28,13 @@ from bot.storage.migrate import upgrade
 
 @dataclass
 class QuizApp:
-    """One running bot's engine, sessions and services."""
+    """One running bot's engine, sessions, services and metrics (shared by all its adapters)."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     services: Services
+    metrics: Metrics = field(default_factory=Metrics)
 
     def prepare(self) -> dict[str, SyncResult]:
         """Migrate the database to the newest schema and (re)load changed bundled banks."""
@@ -44,7 +46,9 @@ class QuizApp:
         self, port: ChatPort, *, instructor_handler: InstructorHandler | None = None
     ) -> Dispatcher:
         """A dispatcher delivering through ``port``."""
-        return Dispatcher(self.services, port, self.sessions, instructor_handler=instructor_handler)
+        return Dispatcher(
+            self.services, port, self.sessions, instructor_handler=instructor_handler, metrics=self.metrics
+        )
 
     def instructor_handler(self) -> InstructorCommands:
         """The handler of instructor commands (schedules, sprints); its ``on_change`` is for a scheduler."""
@@ -88,4 +92,4 @@ def build_app(
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     services = build_services(settings, clock or SystemClock(), rng)
-    return QuizApp(settings, engine, make_session_factory(engine), services)
+    return QuizApp(settings, engine, make_session_factory(engine), services, Metrics())

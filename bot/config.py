@@ -54,7 +54,10 @@ class Settings(BaseSettings):
     instructors: Annotated[list[str], NoDecode] = Field(default_factory=list)
     topic_aliases: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     log_level: str = "INFO"
-    metrics_port: int | None = None
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # serve Prometheus metrics when set
+    metrics_host: str = "0.0.0.0"
+    heartbeat_file: Path | None = None  # touched while the chat adapters' event loop runs
+    heartbeat_interval: float = Field(default=30.0, gt=0)  # seconds between touches
     review_base_url: str | None = None
 
     slack: SlackSettings = Field(default_factory=SlackSettings)
@@ -67,6 +70,14 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
     )
     discord_token: str | None = Field(default=None, validation_alias=AliasChoices("DISCORD_TOKEN"))
+
+    @field_validator("metrics_port", "heartbeat_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty variable (``QUIZMASTER_METRICS_PORT=`` from compose's ``${VAR:-}``) means unset."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("instructors", mode="before")
     @classmethod

@@ -16,7 +16,8 @@ A unit of work (``run_unit``):
 - is retried when its pooled connection proves dead before the commit (a database restart): the engine
   pings only connections that sat idle (``bot.storage.db.ping_after_idle``), not one per unit.
 Instructor commands go to an optional ``InstructorHandler`` (the scheduling work provides it) after the
-permission check ``Services.is_instructor``.
+permission check ``Services.is_instructor``. An optional ``bot.metrics.Metrics`` counts the events (and
+the time of their units of work), the answers by verdict and the replies the platform refused.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -41,6 +43,9 @@ from bot.ports import ChatPort, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.quiz import InsertIgnoring, utc
 from bot.services import Services
 from bot.storage.models import ProcessedEvent
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +120,11 @@ def claim_delivery(session: Session, platform: str, delivery_id: str | None, now
     return _CLAIM.run(session, values) == 1
 
 
+def reply_platform(reply: Reply) -> str:
+    """The platform a reply goes to."""
+    return reply.ref.where.platform if isinstance(reply, UpdatePosted) else reply.where.platform
+
+
 def _open_card(message: Message) -> bool:
     return isinstance(message, QuestionCard) and not message.closed
 
@@ -136,11 +146,13 @@ class Dispatcher:
         session_factory: sessionmaker[Session],
         *,
         instructor_handler: InstructorHandler | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._services = services
         self._port = port
         self._sessions = session_factory
         self._instructor_handler = instructor_handler
+        self._metrics = metrics
         self._gate = _writer_gate(session_factory)
         bind = session_factory.kw.get("bind")
         self._recount = not (isinstance(bind, Engine) and bind.dialect.name == "sqlite")
@@ -156,6 +168,8 @@ class Dispatcher:
             replies = await asyncio.to_thread(self.process, event)
         except Exception:
             log.exception("failed to handle %s", type(event).__name__)
+            if self._metrics is not None:
+                self._metrics.record_event_error(event.actor.platform)
             replies = [
                 ToUser(
                     event.where,
@@ -167,8 +181,13 @@ class Dispatcher:
 
     def process(self, event: Event) -> list[Reply]:
         """The synchronous unit of work for one event: its replies, not yet sent."""
+        started = time.perf_counter()
         replies = self._unit(lambda session: self._route(session, event))
-        return self._recounted(replies) if self._recount else replies
+        if self._recount:
+            replies = self._recounted(replies)
+        if self._metrics is not None:
+            self._metrics.record_event(event, replies, time.perf_counter() - started)
+        return replies
 
     def _recounted(self, replies: list[Reply]) -> list[Reply]:
         """Open cards' answer counts re-read after the commit.
@@ -215,6 +234,14 @@ class Dispatcher:
 
     async def deliver_one(self, reply: Reply) -> None:
         """Send one reply (recording a posted card's message ref); raises when the platform refused it."""
+        try:
+            await self._send(reply)
+        except Exception:
+            if self._metrics is not None:
+                self._metrics.record_delivery_failure(reply_platform(reply))
+            raise
+
+    async def _send(self, reply: Reply) -> None:
         if isinstance(reply, ToChannel):
             ref = await self._port.post(reply.where, reply.message)
             if reply.post_id is not None:

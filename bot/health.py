@@ -1,11 +1,15 @@
 """Health checks for container orchestrators: is the database reachable, is the bot's heartbeat fresh?
 
 ``check_health`` returns the problems it found (an empty list means healthy) and never raises, so the
-``quizmaster health`` command can report them plainly.
+``quizmaster health`` command can report them plainly. The other half of the heartbeat is ``keep_heartbeat``:
+the chat adapters' runner touches the file every ``QUIZMASTER_HEARTBEAT_INTERVAL`` seconds from its event
+loop, so a loop that is stuck (or a process that is gone) stops refreshing it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from sqlalchemy import text
@@ -16,7 +20,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.storage.db import make_engine
 
-DEFAULT_HEARTBEAT_MAX_AGE = 120.0  # seconds
+log = logging.getLogger(__name__)
+
+DEFAULT_HEARTBEAT_MAX_AGE = 120.0  # seconds; four missed touches at the default 30 s interval
 CONNECT_TIMEOUT = 5  # seconds; a health check must answer well within Docker's default 30 s timeout
 
 
@@ -72,6 +78,30 @@ def check_heartbeat(path: Path, max_age: float, clock: Clock) -> str | None:
     if age > max_age:
         return f"heartbeat file {path} is {age:.0f} s old (limit {max_age:.0f} s): the bot looks stuck"
     return None
+
+
+def touch_heartbeat(path: Path) -> None:
+    """Set the heartbeat file's modification time to now (creating the file and its folder if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
+async def keep_heartbeat(path: Path, interval: float) -> None:
+    """Touch ``path`` now and then every ``interval`` seconds until cancelled. A file that cannot be written
+    is logged (once per outage) and retried; it never stops the bot."""
+    failing = False
+    while True:
+        try:
+            touch_heartbeat(path)
+        except OSError as exc:
+            if not failing:
+                log.warning("cannot touch the heartbeat file %s: %s", path, exc.strerror or exc)
+            failing = True
+        else:
+            if failing:
+                log.info("the heartbeat file %s is written again", path)
+            failing = False
+        await asyncio.sleep(interval)
 
 
 def _connect_args(url: str) -> dict[str, object]:

@@ -19,7 +19,8 @@ commands call ``rebuild_soon()`` after their transaction commits. Concurrent fir
 
 Wiring: ``build_scheduler(app, deliver)`` where ``deliver`` sends one ``Reply`` and raises when the platform
 refused it (``dispatcher_delivery(dispatcher)``), or a mapping platform -> deliver; ``await start()`` inside
-the adapter's event loop, ``shutdown()`` on exit.
+the adapter's event loop, ``shutdown()`` on exit. With the app's ``Metrics`` (``build_scheduler`` passes
+them) every occurrence that ended posted or failed is counted.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 
     from bot.app import QuizApp
     from bot.dispatcher import Dispatcher
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ class Scheduler:
         charts: bool = True,
         tick_seconds: float = 60.0,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -184,6 +187,12 @@ class Scheduler:
         self._running: asyncio.Task[None] | None = None
         self._again = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._metrics = metrics
+
+    @property
+    def timer(self) -> AsyncIOScheduler | None:
+        """The APScheduler timer (None before ``start``; ``timer.running`` is False after ``shutdown``)."""
+        return self._timer
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
@@ -300,6 +309,8 @@ class Scheduler:
         self._ensure_gate()
         outcomes = await asyncio.gather(*(self._run_one(by_id[d.schedule_id], d, moment) for d in pending))
         for item, outcome in zip(pending, outcomes, strict=True):
+            if self._metrics is not None and outcome in (POSTED, FAILED):
+                self._metrics.record_scheduled_post(by_id[item.schedule_id].platform, outcome)
             if outcome == POSTED:
                 report.posted += 1
             elif outcome == FAILED:
@@ -618,6 +629,7 @@ def build_scheduler(
         deliver,
         instance_id=instance_id,
         review_base_url=app.settings.review_base_url,
+        metrics=app.metrics,
     )
 
 

@@ -337,6 +337,14 @@ def test_healthcheck_and_command_run_quizmaster() -> None:
     assert str(SlackSettings().http_port) in exposed, "the Slack HTTP port should be exposed"
 
 
+def test_the_image_checks_the_heartbeat_the_bot_writes() -> None:
+    final, _ = final_and_builder()
+    env = {k: v for i in final.all("ENV") for k, v in env_pairs(i).items()}
+    beat = env.get("QUIZMASTER_HEARTBEAT_FILE", "")
+    assert beat.startswith("/tmp/"), "the HEALTHCHECK should also check the heartbeat, in a writable place"
+    assert Settings(_env_file=None, heartbeat_file=beat).heartbeat_file == Path(beat)  # type: ignore[call-arg]
+
+
 def test_no_secrets_baked_into_the_image() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert not SLACK_OR_DISCORD_TOKEN.search(text), "a token-like string is in the Dockerfile"
@@ -504,6 +512,24 @@ def test_health_command_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert beat.exit_code == 1 and "heartbeat file nope does not exist" in beat.stderr
     bad = runner.invoke(_health_app(), ["health"], env={"QUIZMASTER_METRICS_PORT": "not-a-port"})
     assert bad.exit_code == 1 and "configuration is not valid: metrics_port" in bad.stderr
+
+
+def test_health_command_takes_the_heartbeat_setting_unless_the_option_overrides_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    fresh = tmp_path / "fresh.heartbeat"
+    fresh.touch()
+    (tmp_path / ".env").write_text(
+        f"QUIZMASTER_DATABASE_URL=sqlite:///{tmp_path}/q.db\nQUIZMASTER_HEARTBEAT_FILE=stale.heartbeat\n"
+    )
+    runner = CliRunner()
+    from_setting = runner.invoke(_health_app(), ["health"], env={})
+    assert from_setting.exit_code == 1 and "heartbeat file stale.heartbeat does not exist" in from_setting.stderr
+    overridden = runner.invoke(_health_app(), ["health", "--heartbeat-file", str(fresh)], env={})
+    assert overridden.exit_code == 0, overridden.output
+    blank = runner.invoke(_health_app(), ["health"], env={"QUIZMASTER_HEARTBEAT_FILE": ""})
+    assert blank.exit_code == 0, blank.output  # set but empty: no heartbeat required
 
 
 def test_health_command_prints_no_traceback_in_a_real_process(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""``quizmaster health``: exit 0 when healthy, 1 with the problems printed (the Docker HEALTHCHECK)."""
+"""``quizmaster health``: exit 0 when healthy, 1 with the problems printed (the Docker HEALTHCHECK).
+
+The heartbeat file is ``--heartbeat-file`` when given, else the ``heartbeat_file`` setting
+(``QUIZMASTER_HEARTBEAT_FILE``, also read from ``.env``); without either only the database is checked.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ def health_command(
         Path | None,
         typer.Option(
             "--heartbeat-file",
-            envvar="QUIZMASTER_HEARTBEAT_FILE",
-            help="Also require this file to have been touched recently (the bot's heartbeat).",
+            help=(
+                "Also require this file to have been touched recently (the bot's heartbeat). "
+                "Default: QUIZMASTER_HEARTBEAT_FILE when set."
+            ),
         ),
     ] = None,
     max_age: Annotated[
@@ -32,7 +38,8 @@ def health_command(
     except ValidationError as exc:
         problems = [f"configuration is not valid: {_describe(exc)}"]
     else:
-        problems = check_health(settings, heartbeat_file=heartbeat_file, max_age=max_age)
+        beat = heartbeat_file if heartbeat_file is not None else settings.heartbeat_file
+        problems = check_health(settings, heartbeat_file=beat, max_age=max_age)
     if problems:
         for problem in problems:
             typer.echo(f"unhealthy: {problem}", err=True)
