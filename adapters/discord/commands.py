@@ -175,7 +175,9 @@ def build_quiz_group(run: RunText, catalog: Catalog) -> app_commands.Group:
         await run(interaction, translate.instructor_text("unschedule", schedule_id))
 
     @quiz.command(name="sprint", description="Instructors: an exam-prep sprint")
-    @app_commands.describe(args="e.g. start NAME until 2026-03-01, status, report, cancel")
+    @app_commands.describe(
+        args='create "Exam" topics=docker until=2026-03-01 per-day=2 at=09:00, list, report NAME, cancel NAME'
+    )
     async def sprint(interaction: discord.Interaction[Any], args: app_commands.Range[str, 1, 300]) -> None:
         await run(interaction, translate.instructor_text("sprint", args))
 

@@ -7,7 +7,9 @@
 - ``post_private``: on an ``InteractionPort`` for the interacting user, an ephemeral follow-up
   (``interaction.followup.send(ephemeral=True)``; the first one replaces a command's "thinking..."
   placeholder). Without an interaction to answer through (a scheduled post, another user, an expired
-  token) there is no way to whisper in a channel on Discord, so the message goes by DM;
+  token) there is no way to whisper in a channel on Discord, so the message goes by DM, and when DMs are
+  closed too it raises ``Unreachable`` (a scheduled readiness report is then retried and reported failed,
+  not recorded as sent);
 - ``update``: ``PartialMessage.edit``, coalesced per card (``bot.card_updates.CardUpdates``): a burst of
   answers makes a few edits, never an older count over a newer one.
 
@@ -33,6 +35,10 @@ from bot.ports import MessageRef
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class Unreachable(Exception):
+    """A private message could not be delivered: the user's DMs are closed and no interaction is at hand."""
 
 
 def send_kwargs(rendered: Rendered) -> dict[str, Any]:
@@ -73,9 +79,10 @@ class DiscordPort:
         return MessageRef(where, str(sent.id))
 
     async def post_private(self, where: Where, user_id: str, message: Message) -> None:
-        """No interaction to answer through: the message goes by DM (dropped, logged, if DMs are closed)."""
+        """No interaction to answer through: the message goes by DM; ``Unreachable`` when DMs are closed
+        (the caller learns the message was not delivered: the scheduler marks the occurrence failed)."""
         if await self.dm(Actor(where.platform, where.workspace_id, user_id), message) is None:
-            log.info("could not reach user %s privately (DMs closed, no interaction)", user_id)
+            raise Unreachable(f"user {user_id} has DMs closed and there is no interaction to answer through")
 
     async def dm(self, actor: Actor, message: Message) -> MessageRef | None:
         try:

@@ -27,6 +27,7 @@ from adapters.discord import ids
 from adapters.discord.text import (
     bank_block,
     bank_inline,
+    channel_links,
     quote,
     shorten_markdown,
     split_markdown,
@@ -50,7 +51,7 @@ from bot.messages import (
     TopicList,
     WeeklyDigest,
 )
-from bot.render_text import PERIOD_LABELS, RATING_LABELS, VERDICT_HEADLINES
+from bot.render_text import PERIOD_LABELS, RATING_LABELS, VERDICT_HEADLINES, clean_block
 
 MAX_CONTENT = 2000
 MAX_TITLE = 256
@@ -142,6 +143,11 @@ def render(message: Message) -> Rendered:
         chart = (FileSpec("weekly.png", message.chart_png),) if message.chart_png else ()
         return Rendered(content=fit_lines(weekly_lines(message), MAX_CONTENT), files=chart)
     return Rendered(content=fit_lines(text_lines(message), MAX_CONTENT))
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 member``, ``2 members``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def fit_lines(lines: list[str], limit: int) -> str:
@@ -345,7 +351,7 @@ def _review_line(link: ReviewLink) -> str:
 def text_lines(message: Message) -> list[str]:
     """The lines of a plain-content message (notices, help, lists, boards, stats, progress)."""
     if isinstance(message, Notice):
-        return [_notice(message)]
+        return _notice(message)
     if isinstance(message, Help):
         return _help(message)
     if isinstance(message, TopicList):
@@ -364,11 +370,14 @@ def text_lines(message: Message) -> list[str]:
 LEVEL_PREFIX = {NoticeLevel.INFO: "", NoticeLevel.WARNING: "⚠️ ", NoticeLevel.ERROR: "❌ "}
 
 
-def _notice(notice: Notice) -> str:
-    text = LEVEL_PREFIX[notice.level] + user_text(notice.text, 1500)
+def _notice(notice: Notice) -> list[str]:
+    """The notice's own lines (a schedule list has one per schedule), escaped, channel ids as links; the
+    echoed user text quoted at the end."""
+    lines = [channel_links(user_text(line, 1500)) for line in clean_block(notice.text).strip().split("\n")]
+    lines[0] = LEVEL_PREFIX[notice.level] + lines[0]
     if notice.echo is not None:
-        text += " " + quote(notice.echo)
-    return text
+        lines[-1] += " " + quote(notice.echo)
+    return lines
 
 
 def _help(help_: Help) -> list[str]:
@@ -422,7 +431,7 @@ def leaderboard_lines(board: Leaderboard) -> list[str]:
             f"{row.accuracy:.0%} right"
         )
         if row.members is not None:
-            line += f" · {row.members} members"
+            line += f" · {counted(row.members, 'member')}"
             if row.avg_per_member is not None:
                 line += f" · {row.avg_per_member:.1f} per member"
         if row.streak:
@@ -479,7 +488,8 @@ def render_readiness(report: ReadinessReport) -> Rendered:
     lines += ["", "**Topics**"]
     for topic in report.topics:
         lines.append(
-            f"- {bank_inline(topic.topic, 80)}: {topic.answered} answers by {topic.learners} learners, "
+            f"- {bank_inline(topic.topic, 80)}: {counted(topic.answered, 'answer')} by "
+            f"{counted(topic.learners, 'learner')}, "
             f"{topic.accuracy:.0%} right"
         )
         lines += [f"  - review: {_review_line(r)}" for r in topic.review if _review_line(r)]

@@ -25,6 +25,7 @@ ELLIPSIS = "…"
 _FENCE = re.compile(r"^( {0,3})(`{3,24}|~{3,24})(.*)$")
 MAX_OPENER = 40  # indent (3) + marker (24) + language (13)
 RESERVE = MAX_OPENER + 26  # room to close one fence and reopen it in the next piece
+_CHANNEL_REF = re.compile(r"(?<![\w<#])\\?#([0-9]{17,20})(?![0-9])")
 
 
 def truncate(text: str, limit: int) -> str:
@@ -40,6 +41,13 @@ def user_text(text: str, limit: int = 200) -> str:
     """User text for inline display: one line, shortened, mentions and Markdown escaped."""
     cleaned = truncate(clean_inline(text).strip(), limit)
     return discord.utils.escape_markdown(discord.utils.escape_mentions(cleaned))
+
+
+def channel_links(text: str) -> str:
+    """``#<channel id>`` in bot text (schedule descriptions, failure notices) as a Discord channel link
+    ``<#id>``, which shows the channel's name and pings nobody. Only snowflakes (17 to 20 digits) are
+    read as channel ids; an escaped ``\\#`` at a line start is consumed with them."""
+    return _CHANNEL_REF.sub(r"<#\1>", text)
 
 
 def quote(text: str, limit: int = 200) -> str:

@@ -28,6 +28,7 @@ from bot.clock import FakeClock
 from bot.config import DiscordSettings, Settings
 from bot.dispatcher import InstructorHandler, run_unit
 from bot.events import Where
+from bot.scheduler import RetryPolicy, RunReport, Scheduler, dispatcher_delivery
 from bot.storage.models import AnswerRow, Bank, Base, Post, QuestionRow, User
 from questions.model import (
     Choice,
@@ -238,6 +239,30 @@ class DiscordEnv:
                 select(Post.id).where(Post.target_user_pk == pk).order_by(Post.id.desc()).limit(1)
             ).one()
 
+    def scheduler(self, *, retry: RetryPolicy | None = None) -> Scheduler:
+        """A scheduler delivering through this bot's dispatcher (as ``adapters.runner`` wires it), on the
+        env's fake clock; its timer is never started: tests call ``run_due``."""
+        return Scheduler(
+            self.quiz.sessions,
+            self.clock,
+            self.quiz.services,
+            {"discord": dispatcher_delivery(self.bot.dispatcher)},
+            instance_id="discord-tests",
+            retry=retry,
+            review_base_url=self.settings.review_base_url,
+        )
+
+    async def run_due(self, scheduler: Scheduler, when: datetime) -> RunReport:
+        """Move the clock to ``when`` and run what is due; waits for the card edits it started."""
+        self.clock.set(when)
+        report = await scheduler.run_due(when)
+        await self.settle()
+        return report
+
+    def posts(self, channel: Any = None) -> list[StoredMessage]:
+        """The bot's visible messages in ``channel`` (default the fake's channel): no ephemeral ones."""
+        return [m for m in self.fake.messages(channel) if not m.ephemeral]
+
     def followup_texts(self, pending: PendingInteraction) -> list[str]:
         """The text of every follow-up (content plus embed titles and descriptions)."""
         return [message_text(m) for m in self.fake.followups(pending)]
@@ -260,11 +285,7 @@ async def start_bot(
 ) -> DiscordBot:
     """A bot connected to ``fake`` (commands synced to the fake's guild); ``instructors``: with the
     scheduling work's instructor handler."""
-    instructor_handler: InstructorHandler | None = None
-    if instructors:
-        from bot.instructor import InstructorHandler as Instructors
-
-        instructor_handler = Instructors(quiz.services)
+    instructor_handler: InstructorHandler | None = quiz.instructor_handler() if instructors else None
     bot = build_discord_bot(
         settings,
         quiz,

@@ -23,7 +23,7 @@ from adapters.discord.render import (
     SelectSpec,
     render,
 )
-from adapters.discord.text import quote, split_markdown, truncate, user_text
+from adapters.discord.text import channel_links, quote, split_markdown, truncate, user_text
 from adapters.discord.views import build_view, submitted_text
 from bot import commands as cmd
 from bot.messages import (
@@ -408,6 +408,31 @@ async def test_every_other_message_renders_within_limits_and_escapes_names() -> 
         and long_board.content.endswith("…")
     )
     assert render(messages[6]).files[0].filename == "weekly.png"
+
+
+def test_a_multi_line_notice_keeps_its_lines_and_links_channel_ids() -> None:
+    channel = "1577780881702125569"
+    listing = Notice(
+        NoticeLevel.INFO,
+        f"Schedules:\n#1 question on Docker, every day at 09:00 UTC in #{channel}\n"
+        f"#2 weekly leaderboard, Mondays at 09:00 UTC in #{channel}",
+    )
+    content = render(listing).content
+    assert content == (
+        "Schedules:\n"
+        f"\\#1 question on Docker, every day at 09:00 UTC in <#{channel}>\n"  # "\#1": not a heading
+        f"\\#2 weekly leaderboard, Mondays at 09:00 UTC in <#{channel}>"
+    )
+    failed = render(Notice(NoticeLevel.ERROR, f"Schedule #3 could not post in #{channel}.", echo=HOSTILE))
+    assert failed.content is not None and failed.content.startswith(
+        f"❌ Schedule #3 could not post in <#{channel}>. “"
+    )
+    assert "@everyone" not in failed.content and "<@&1" not in failed.content
+    too_long = "#" + channel + "99"  # 21 digits: not a snowflake
+    assert (
+        channel_links(f"\\#{channel} #12 <#{channel}> {too_long}")
+        == f"<#{channel}> #12 <#{channel}> {too_long}"
+    )
 
 
 async def test_build_view_refuses_a_control_with_a_foreign_id() -> None:

@@ -29,7 +29,7 @@ from .validation import (
     validate_modal,
 )
 from .wire import json_response, no_content
-from .world import DM, FakeGuild
+from .world import DM, FakeChannel, FakeGuild
 
 API_PREFIX = "/api/v10"
 
@@ -271,18 +271,28 @@ class RestApi:
             Reply(200, channel.payload(self.state.world)) if channel else err(404, 10003, "Unknown Channel")
         )
 
-    def list_messages(self, call: Call) -> Reply:
-        channel_id = call.int_param("channel_id")
-        if channel_id not in self.state.world.channels:
+    def _reachable(self, call: Call) -> FakeChannel | Reply:
+        """The channel of a message route: 404/10003 when unknown, 403/50001 when the bot lost access."""
+        channel = self.state.world.channels.get(call.int_param("channel_id"))
+        if channel is None:
             return err(404, 10003, "Unknown Channel")
+        if not channel.bot_access:
+            return err(403, 50001, "Missing Access")
+        return channel
+
+    def list_messages(self, call: Call) -> Reply:
+        found = self._reachable(call)
+        if isinstance(found, Reply):
+            return found
+        channel_id = found.id
         limit = int(call.request.query.get("limit", "50"))
         visible = [m for m in self.state.channel_messages(channel_id) if not m.ephemeral]
         return Reply(200, [m.payload() for m in reversed(visible)][:limit])
 
     def create_message(self, call: Call) -> Reply:
-        channel = self.state.world.channels.get(call.int_param("channel_id"))
-        if channel is None:
-            return err(404, 10003, "Unknown Channel")
+        channel = self._reachable(call)
+        if isinstance(channel, Reply):
+            return channel
         body = call.body if isinstance(call.body, dict) else {}
         if channel.type == DM:
             recipient = self.state.world.users.get(channel.recipient_id or 0)
@@ -305,9 +315,10 @@ class RestApi:
         return Reply(200, message.payload())
 
     def _channel_message(self, call: Call) -> StoredMessage | Reply:
-        channel_id = call.int_param("channel_id")
-        if channel_id not in self.state.world.channels:
-            return err(404, 10003, "Unknown Channel")
+        found = self._reachable(call)
+        if isinstance(found, Reply):
+            return found
+        channel_id = found.id
         message = self.state.messages.get(call.int_param("message_id"))
         if message is None or message.deleted or message.channel_id != channel_id or message.ephemeral:
             return err(404, 10008, "Unknown Message")

@@ -147,6 +147,16 @@ class FakeDiscord:
         """A text channel in ``guild`` (default: ``fake.guild``)."""
         return self.state.world.add_channel(guild or self.guild, name)
 
+    def revoke_access(self, channel: ChannelRef) -> None:
+        """The bot loses View Channel in ``channel``: its message routes answer 403, code 50001 (Missing
+        Access), as Discord does; interactions from the channel still arrive."""
+        self._channel(channel).bot_access = False
+
+    def delete_channel(self, channel: ChannelRef) -> None:
+        """Delete a guild channel: its routes answer 404, code 10003 (Unknown Channel). Its messages stay
+        readable here (``fake.messages(channel)``)."""
+        self.state.world.remove_channel(self._channel(channel))
+
     def add_role(self, name: str, *, guild: FakeGuild | None = None, permissions: int = 0) -> FakeRole:
         """A role in ``guild`` (default: ``fake.guild``)."""
         return self.state.world.add_role(guild or self.guild, name, permissions=permissions)

@@ -78,7 +78,8 @@ class FakeRole:
 
 @dataclass
 class FakeChannel:
-    """A text channel in a guild, or a DM channel (``guild_id`` None, ``recipient_id`` set)."""
+    """A text channel in a guild, or a DM channel (``guild_id`` None, ``recipient_id`` set).
+    ``bot_access`` False: the bot may not view it (its message routes answer 403, code 50001)."""
 
     id: int
     name: str | None
@@ -86,6 +87,7 @@ class FakeChannel:
     type: int = GUILD_TEXT
     position: int = 0
     recipient_id: int | None = None
+    bot_access: bool = True
 
     def payload(self, world: World | None = None) -> dict[str, Any]:
         """The Channel object (a DM lists its recipient when ``world`` knows the user)."""
@@ -170,6 +172,12 @@ class World:
         guild.channels[channel.id] = channel
         self.channels[channel.id] = channel
         return channel
+
+    def remove_channel(self, channel: FakeChannel) -> None:
+        """Delete a guild channel: its routes answer 404, code 10003, from now on."""
+        if channel.guild_id is not None:
+            self.guilds[channel.guild_id].channels.pop(channel.id, None)
+        self.channels.pop(channel.id, None)
 
     def add_role(self, guild: FakeGuild, name: str, *, permissions: int = 0) -> FakeRole:
         """A new role in ``guild``."""
