@@ -43,6 +43,25 @@ def quiz_intents() -> discord.Intents:
     return intents
 
 
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    attach_files=True,  # the weekly chart
+    read_message_history=True,
+    use_application_commands=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot with the ``bot`` and ``applications.commands`` scopes and exactly
+    the permissions it uses (``INVITE_PERMISSIONS``)."""
+    return (
+        f"https://discord.com/oauth2/authorize?client_id={application_id}"
+        f"&scope=bot+applications.commands&permissions={INVITE_PERMISSIONS.value}"
+    )
+
+
 class QuizClient(discord.Client):
     """``discord.Client`` carrying the quiz's command tree and its ``quiz_handler`` (the router the
     persistent items call). Everything else is composed in ``build_discord_bot``."""
@@ -69,6 +88,8 @@ class QuizClient(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("Discord: connected as %s to %d guild(s)", self.user, len(self.guilds))
+        if self.application_id:
+            log.info("Discord: invite the bot with %s", invite_url(self.application_id))
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if self.quiz_handler is not None:
@@ -119,6 +140,8 @@ def build_discord_bot(
     """Wire a Discord client to the running bot's services (``bot.app.build_app`` + ``prepare``)."""
     discord_settings = settings.discord
     guild_id = int(discord_settings.guild_id) if discord_settings.guild_id else None
+    if discord_settings.application_id:  # otherwise discord.py learns it at login
+        client_options.setdefault("application_id", int(discord_settings.application_id))
     client = QuizClient(guild_id=guild_id, **client_options)
     port = DiscordPort(client, update_interval=update_interval)
     router = InteractionRouter(

@@ -451,3 +451,20 @@ def test_submitted_text_reads_rows_and_labels() -> None:
     assert submitted_text(rows) == "hi" and submitted_text(labels) == "yo"
     assert submitted_text({"components": [{"type": 4, "custom_id": "other", "value": "x"}]}) is None
     assert submitted_text({}) is None
+
+
+def test_the_invite_url_asks_for_exactly_the_permissions_the_readme_lists() -> None:
+    from pathlib import Path
+
+    from adapters.discord.client import INVITE_PERMISSIONS, invite_url
+
+    url = invite_url(42)
+    assert url.startswith("https://discord.com/oauth2/authorize?client_id=42&scope=bot+applications.commands")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"permissions={INVITE_PERMISSIONS.value}" in readme
+    granted = {name for name, on in INVITE_PERMISSIONS if on}
+    assert granted == {  # discord.py names View Channel "read_messages" when iterating
+        "read_messages", "send_messages", "embed_links", "attach_files", "read_message_history",
+        "use_application_commands",
+    }
+    assert not INVITE_PERMISSIONS.administrator and not INVITE_PERMISSIONS.mention_everyone
