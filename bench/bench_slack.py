@@ -2,17 +2,22 @@
 
 ``python -m bench.bench_slack [--quick] [--sqlite-only]``
 
-The server side runs in this process: the real Bolt app in HTTP mode (``adapters.slack.app``) wired to the
-core on SQLite (a temporary file) or PostgreSQL (a fresh schema of the ``test`` database), and the fake Slack
-Web API (``tests/fakes/slack``) on a background thread, which the app calls for every answer's feedback DM
-and the coalesced card updates. The clients run in a child process (the other core): they send pre-signed
-clicks over keep-alive connections with 1, 10 and 100 concurrent clients and time each ack. About 5% of the
-requests are replays of an earlier click (same bytes), as a double delivery would be.
+Three processes, as in production where Slack is elsewhere: the bot (the real Bolt app in HTTP mode,
+``adapters.slack.app``, wired to the core on SQLite (a temporary file) or PostgreSQL (a fresh schema of the
+``test`` database)); the fake Slack Web API (``tests/fakes/slack``), which the bot calls for every answer's
+feedback DM and the coalesced card updates; and the clients, which send pre-signed clicks over keep-alive
+connections with 1, 10 and 100 concurrent clients and time each ack. About 5% of the requests are replays of
+an earlier click (same bytes), as a double delivery would be. All three share this machine's cores.
 
-Reported per backend and concurrency: answers recorded per second (first click sent -> every answer committed
-and its replies sent), p50/p99 ack latency, and the ceiling measured in the same run: a no-op Bolt app
-(``process_before_response=True``, a listener that only acks) answering the same signed requests. After each
-run the database is checked: every (post, user) click recorded exactly once, nothing lost or doubled.
+Reported per backend and concurrency:
+- answers/s: answers recorded in the database per second of wall time, from the first click sent until the
+  last answer committed (a poller counts the answers every 20 ms);
+- with replies/s: the same until every answer's replies (feedback DM, card updates) were also sent;
+- p50/p99 ack latency (the HTTP response to each click, as the client saw it);
+- the ceiling measured in the same run: a no-op Bolt app (``process_before_response=True``, a listener that
+  only acks) answering the same signed requests;
+- the feedback DMs the fake Slack received, and the database check after each run: every (post, user) click
+  recorded exactly once, nothing lost or doubled.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ CHANNEL = "C0BENCH001"
 USERS = 100
 REPLAY_SHARE = 0.05
 TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 500.0, 100.0, 0.5
+POLL_SECONDS = 0.02
 
 Request = tuple[bytes, dict[str, str]]
 
@@ -80,10 +86,12 @@ class Row:
     concurrency: int
     answers: int
     rate: float
+    replied_rate: float
     p50: float
     p99: float
     noop_rate: float
     noop_p99: float
+    feedback: int
     lost: int
     doubled: int
 
@@ -126,6 +134,56 @@ async def _run_clients(url: str, requests: list[Request], concurrency: int) -> C
     result: ClientRun = await asyncio.to_thread(queue.get)
     await asyncio.to_thread(process.join)
     return result
+
+
+# --- the fake Slack process ---------------------------------------------------------------------------------
+
+
+def _fake_main(conn: Any) -> None:
+    asyncio.run(_serve_fake(conn))
+
+
+async def _serve_fake(conn: Any) -> None:
+    """Serve the fake Web API; answer the bench's questions on ``conn`` until told to stop."""
+    async with FakeSlack() as fake:
+        conn.send((fake.api_url, fake.bot_token))
+        loop = asyncio.get_running_loop()
+        while True:
+            ask, arg = await loop.run_in_executor(None, conn.recv)
+            if ask == "messages":
+                conn.send(fake.messages(arg))
+            elif ask == "dms":  # feedback DMs delivered: chat.postMessage calls into DM channels that worked
+                conn.send(
+                    sum(1 for c in fake.calls("chat.postMessage") if c.ok and c.response["channel"][0] == "D")
+                )
+            else:
+                conn.send(None)
+                return
+
+
+class FakeSlackProcess:
+    """The fake Slack in a child process (spawned), so its work is not the bot process's."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_fake_main, args=(child,), daemon=True)
+        self._process.start()
+        self.api_url, self.bot_token = self._conn.recv()
+
+    def _ask(self, ask: str, arg: Any = None) -> Any:
+        self._conn.send((ask, arg))
+        return self._conn.recv()
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        return list(self._ask("messages", channel))
+
+    def feedback_dms(self) -> int:
+        return int(self._ask("dms"))
+
+    def stop(self) -> None:
+        self._ask("stop")
+        self._process.join(10)
 
 
 # --- the server side --------------------------------------------------------------------------------------
@@ -172,34 +230,46 @@ def _latency(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def _noop_ceiling(requests: list[Request], concurrency: int) -> ClientRun:
-    fake = FakeSlack().start_in_thread()
+async def _noop_ceiling(fake: FakeSlackProcess, requests: list[Request], concurrency: int) -> ClientRun:
+    app = AsyncApp(
+        client=AsyncWebClient(token=fake.bot_token, base_url=fake.api_url),
+        signing_secret=SECRET,
+        process_before_response=True,
+    )
+
+    async def noop(ack: AsyncAck) -> None:
+        await ack()
+
+    app.action(re.compile(".*"))(noop)
+    runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = next(int(a[1]) for a in runner.addresses if isinstance(a, tuple))
     try:
-        app = AsyncApp(
-            client=AsyncWebClient(token=fake.bot_token, base_url=fake.api_url),
-            signing_secret=SECRET,
-            process_before_response=True,
-        )
-
-        async def noop(ack: AsyncAck) -> None:
-            await ack()
-
-        app.action(re.compile(".*"))(noop)
-        runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = next(int(a[1]) for a in runner.addresses if isinstance(a, tuple))
-        try:
-            return await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
-        finally:
-            await runner.cleanup()
+        return await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
     finally:
-        fake.stop_in_thread()
+        await runner.cleanup()
+
+
+async def _count_until(quiz: QuizApp, expected: int, stop: asyncio.Event) -> float | None:
+    """Poll the answers table; the wall time when it first held ``expected`` answers (None if never)."""
+    while True:
+        count = await asyncio.to_thread(_count_answers, quiz)
+        if count >= expected:
+            return time.time()
+        if stop.is_set():
+            return None
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def _count_answers(quiz: QuizApp) -> int:
+    with quiz.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(AnswerRow)) or 0)
 
 
 async def _bench_one(backend: str, url: str, concurrency: int, answers: int) -> Row:
-    fake = FakeSlack().start_in_thread()
+    fake = FakeSlackProcess()
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
@@ -214,39 +284,48 @@ async def _bench_one(backend: str, url: str, concurrency: int, answers: int) -> 
         runner, port = await bot.start_http("127.0.0.1", 0)
         try:
             requests, expected = await _prepare(bot, quiz, fake, answers)
+            dms_before = fake.feedback_dms()
+            stop = asyncio.Event()
+            poller = asyncio.create_task(_count_until(quiz, len(expected), stop))
             run = await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
             await bot.drain()
-            done = time.time()
+            replied = time.time()
+            stop.set()
+            recorded_at = await poller
         finally:
             await runner.cleanup()
+            await bot.close()
         recorded, doubled = _check(quiz, expected)
-        noop = await _noop_ceiling(requests, concurrency)
+        feedback = fake.feedback_dms() - dms_before
+        noop = await _noop_ceiling(fake, requests, concurrency)
         noop_rate = len(requests) / (noop.finished - noop.started)
         return Row(
             backend=backend,
             concurrency=concurrency,
             answers=recorded,
-            rate=recorded / (done - run.started),
+            rate=recorded / ((recorded_at or replied) - run.started),
+            replied_rate=recorded / (replied - run.started),
             p50=_latency(run.latencies_ms, 0.5),
             p99=_latency(run.latencies_ms, 0.99),
             noop_rate=noop_rate * (1 - REPLAY_SHARE),  # the same share of requests are new answers
             noop_p99=_latency(noop.latencies_ms, 0.99),
+            feedback=feedback,
             lost=len(expected) - recorded,
             doubled=doubled,
         )
     finally:
         quiz.close()
-        fake.stop_in_thread()
+        fake.stop()
 
 
 async def _prepare(
-    bot: Any, quiz: QuizApp, fake: FakeSlack, answers: int
+    bot: Any, quiz: QuizApp, fake: FakeSlackProcess, answers: int
 ) -> tuple[list[Request], set[tuple[int, str]]]:
     """Post the cards (as the scheduler does) and sign one click per (post, user), plus some replays."""
-    where = Where("slack", fake.team_id, CHANNEL)
+    payloads = PayloadFactory()  # the fake's default workspace
+    where = Where("slack", payloads.team_id, CHANNEL)
     service = quiz.services.quiz
     posts = -(-answers // USERS)
-    payloads = PayloadFactory(fake)
     sender = SlackRequestSender("http://unused/", SECRET, payloads)
     requests: list[Request] = []
     expected: set[tuple[int, str]] = set()
@@ -255,8 +334,7 @@ async def _prepare(
         await bot.dispatcher.deliver([reply])
         assert reply.post_id is not None
         post_id = reply.post_id
-        ts = fake.messages(CHANNEL)[-1]["ts"]
-        card = fake.message(CHANNEL, ts)
+        card = fake.messages(CHANNEL)[-1]
         for u in range(min(USERS, answers - i * USERS)):
             user = f"U{u:05d}"
             key = "B" if u % 3 else "A"
@@ -318,17 +396,20 @@ def main(argv: list[str] | None = None) -> None:
                     break
                 rows += asyncio.run(_bench_backend("PostgreSQL", pg_url, [(concurrency, answers)]))
     print_table(
-        "Slack HTTP mode: signed block_actions answer clicks (ack first, record after)",
+        "Slack HTTP mode: signed block_actions answer clicks (ack first, record after); answers/s = recorded in "
+        "the database per second until the last was recorded",
         [
             "backend",
             "clients",
             "answers",
             "answers/s",
+            "w/ replies/s",
             "p50 ms",
             "p99 ms",
             "no-op/s",
             "no-op p99",
             "ratio",
+            "DMs",
             "lost",
             "doubled",
         ],
@@ -338,11 +419,13 @@ def main(argv: list[str] | None = None) -> None:
                 r.concurrency,
                 r.answers,
                 r.rate,
+                r.replied_rate,
                 r.p50,
                 r.p99,
                 r.noop_rate,
                 r.noop_p99,
                 r.rate / r.noop_rate,
+                r.feedback,
                 r.lost,
                 r.doubled,
             )

@@ -124,8 +124,9 @@ class DiscordBot:
         return task
 
     async def close(self) -> None:
-        """Finish the interactions being handled, then disconnect."""
+        """Finish the interactions being handled and the card edits they started, then disconnect."""
         await self.router.drain()
+        await self.port.drain()
         await self.client.close()
 
 

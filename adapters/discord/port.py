@@ -95,6 +95,10 @@ class DiscordPort:
     async def update(self, ref: MessageRef, message: Message) -> None:
         await self._cards.submit(ref, message)
 
+    async def drain(self) -> None:
+        """Wait until the card edits started so far have been sent."""
+        await self._cards.drain()
+
     async def _edit(self, ref: MessageRef, message: Message) -> None:
         channel = self._client.get_partial_messageable(int(ref.where.channel_id))
         await channel.get_partial_message(int(ref.message_id)).edit(**edit_kwargs(render(message)))

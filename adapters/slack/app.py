@@ -179,8 +179,14 @@ class SlackBot:
     background: Background
 
     async def drain(self) -> None:
-        """Wait for all work started by earlier requests (tests, shutdown)."""
+        """Wait for all work started by earlier requests, card updates included (tests, shutdown)."""
         await self.background.drain()
+        await self.port.drain()
+
+    async def close(self) -> None:
+        """Finish the work already started, then release the Web API client's connections."""
+        await self.drain()
+        await self.port.close()
 
     def web_app(self) -> web.Application:
         """The aiohttp application serving Bolt on ``/slack/events`` (HTTP mode)."""
@@ -244,7 +250,7 @@ async def connected(settings: Settings, bot: SlackBot) -> AsyncIterator[SlackBot
             yield bot
         finally:
             await handler.close_async()
-            await bot.drain()
+            await bot.close()
         return
     runner, bound = await bot.start_http(port=settings.slack.http_port)
     log.info("Slack: HTTP mode listening on :%d%s", bound, EVENTS_PATH)
@@ -252,7 +258,7 @@ async def connected(settings: Settings, bot: SlackBot) -> AsyncIterator[SlackBot
         yield bot
     finally:
         await runner.cleanup()
-        await bot.drain()
+        await bot.close()
 
 
 async def run_slack(

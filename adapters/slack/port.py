@@ -5,7 +5,8 @@
   message goes as a DM instead;
 - ``dm``: conversations.open + chat.postMessage; None when the user cannot be DMed (the core then
   falls back to ``post_private``);
-- ``update``: chat.update, coalesced per card (``bot.card_updates.CardUpdates``).
+- ``update``: chat.update, coalesced and paced per card (``bot.card_updates.CardUpdates``): at most one
+  per card every ``update_interval`` seconds, sent in the background.
 
 Messages go out with ``link_names`` off and unfurling off; all user text in them is escaped by ``render``.
 429s (with Retry-After) and 5xx are retried by the client's retry handlers (``make_client``).
@@ -13,16 +14,19 @@ Messages go out with ``link_names`` off and unfurling off; all user text in them
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.render import JSON, SlackMessage, render_message
 from bot.card_updates import CardUpdates
@@ -38,14 +42,45 @@ NO_DM = frozenset(
 )
 NO_EPHEMERAL = frozenset({"user_not_in_channel", "not_in_channel", "channel_not_found"})
 MAX_DM_CHANNELS = 5000
+CHART_FILENAME = "team-standings.png"
+CHART_TITLE = "Team standings, last week"
+
+
+class PooledWebClient(AsyncWebClient):
+    """An ``AsyncWebClient`` that keeps one aiohttp session (pooled keep-alive connections) per event loop.
+
+    Given no session, slack_sdk opens a new ``ClientSession``, so a new TCP (and TLS) connection, for every
+    call; with a feedback DM and a card update per answer click that was the largest single cost of an answer
+    (``bench/bench_slack.py``). A session needs the running loop and ``build_slack_app`` is synchronous, so
+    it is made on the first call; ``aclose()`` closes it (Bolt's per-request clients reuse it once made).
+    """
+
+    _session_loop: asyncio.AbstractEventLoop | None = None
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        self._bind_session()
+        return await super().api_call(api_method, **kwargs)
+
+    def _bind_session(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.session is None or self.session.closed or self._session_loop is not loop:
+            self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._session_loop = loop
+
+    async def aclose(self) -> None:
+        """Close the pooled connections (a session of another, finished loop is just dropped)."""
+        session, self.session = self.session, None
+        if session is not None and not session.closed and self._session_loop is asyncio.get_running_loop():
+            await session.close()
 
 
 def make_client(token: str, base_url: str | None = None, *, max_retries: int = MAX_RETRIES) -> AsyncWebClient:
-    """An async Web API client that retries 429 (after Retry-After) and 500/503 with backoff.
+    """An async Web API client on pooled connections (``PooledWebClient``) that retries 429 (after
+    Retry-After) and 500/503 with backoff.
 
     slack_sdk's retry handlers share one attempt counter, so ``max_retries`` bounds all retries of a call.
     """
-    client = AsyncWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
+    client = PooledWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
     client.retry_handlers.extend(
         [
             AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
@@ -71,6 +106,16 @@ class SlackPort:
     def client(self) -> AsyncWebClient:
         return self._client
 
+    async def drain(self) -> None:
+        """Wait until the card updates started so far have been sent."""
+        await self._updates.drain()
+
+    async def close(self) -> None:
+        """Release the client's pooled connections (when it pools them)."""
+        pooled = self._client
+        if isinstance(pooled, PooledWebClient):  # not a Web API method (the manifest test reads _client.X)
+            await pooled.aclose()
+
     @staticmethod
     def _content(rendered: SlackMessage) -> dict[str, Any]:
         return {"text": rendered.text, "blocks": rendered.blocks}
@@ -91,13 +136,16 @@ class SlackPort:
 
     async def _upload_chart(self, channel: str, png: bytes) -> None:
         """The weekly team chart as an image file in the channel (files.getUploadURLExternal, the upload,
-        files.completeUploadExternal); a failed upload is logged, the digest itself already went out."""
+        files.completeUploadExternal). A failed upload is logged and never raised: the digest already went
+        out, and an error from ``post`` would make the scheduler post the digest again. That includes the
+        upload step itself, which slack_sdk reports as ``SlackRequestError``, not ``SlackApiError``."""
         try:
             await self._client.files_upload_v2(
-                channel=channel, content=png, filename="team-standings.png", title="Team standings, last week"
+                channel=channel, content=png, filename=CHART_FILENAME, title=CHART_TITLE
             )
-        except SlackApiError as exc:
-            log.warning("could not upload the weekly chart to %s: %s", channel, _error(exc))
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            detail = _error(exc) if isinstance(exc, SlackApiError) else repr(exc)
+            log.warning("could not upload the weekly chart to %s: %s", channel, detail)
 
     async def post_private(self, where: Where, user_id: str, message: Message) -> None:
         rendered = render_message(message)
@@ -128,6 +176,7 @@ class SlackPort:
         return MessageRef(Where(actor.platform, actor.workspace_id, channel), str(answer["ts"]))
 
     async def update(self, ref: MessageRef, message: Message) -> None:
+        """chat.update, coalesced and paced per card (``CardUpdates``: chat.update is rate-limited)."""
         await self._updates.submit(ref, message)
 
     async def open_modal(self, trigger_id: str, view: JSON) -> None:

@@ -59,6 +59,9 @@ HEADER_TEXT = 150
 FALLBACK_TEXT = 3000
 CHOICE_TEXT = 2000  # one option never takes more than one section
 MODAL_INPUT_MAX = 2000
+TOPIC_TEXT = 100
+REVIEW_TITLE = 150  # a review link's label
+REVIEW_URL = 1000  # longer (escaped) review URLs are shown as text, not linked
 
 WORDS_LABEL = "Answer in words"
 SUBMIT_LABEL = "Submit"
@@ -363,21 +366,29 @@ def progress_blocks(progress: SprintProgress) -> list[JSON]:
 
 
 def _review(ref: ReviewLink) -> str:
-    """A review reference: a link when there is a URL, the title as bank text otherwise."""
-    return link(ref.url, ref.title or ref.url) if ref.url else bank_line(ref.title or "")
+    """A review reference: a link when there is a (not absurdly long) URL, else the title (or URL) as text.
+    Title and line stay short enough that splitting a long report never cuts a link in half."""
+    title = plain(ref.title, REVIEW_TITLE) if ref.title else None
+    if ref.url and len(escape(ref.url)) <= REVIEW_URL:
+        return link(ref.url, title or ref.url)
+    return bank_line(title or plain(ref.url or "", REVIEW_TITLE))
 
 
 def readiness_blocks(report: ReadinessReport) -> list[JSON]:
-    """A sprint's readiness report for its instructor: per learner, then per topic, with review links."""
+    """A sprint's readiness report for its instructor: per learner, then per topic, with review links.
+    The sprint's name is data (an instructor typed it): shown quoted in mrkdwn, never in the header."""
     head = [
-        header(f"Readiness report: {report.name}"),
-        context(f"{escape(report.starts_on)} to {escape(report.until)}, {report.posted} questions posted"),
+        header("Readiness report"),
+        context(
+            f"{quoted(report.name, 100)}: {escape(report.starts_on)} to {escape(report.until)}, "
+            f"{report.posted} questions posted"
+        ),
     ]
     lines = ["*Learners*"]
     if not report.learners:
         lines.append("Nobody answered yet.")
     for learner in report.learners:
-        weak = ", ".join(bank_line(t) for t in learner.weakest)
+        weak = ", ".join(bank_line(plain(t, TOPIC_TEXT)) for t in learner.weakest)
         lines.append(
             f"• {quoted(learner.name, 40)}: {learner.answered} answered, {learner.accuracy:.0%} right"
             + (f"; weakest: {weak}" if weak else "")
@@ -385,9 +396,9 @@ def readiness_blocks(report: ReadinessReport) -> list[JSON]:
         lines += [f"    review: {_review(r)}" for r in learner.review if r.title or r.url]
     lines.append("*Topics*")
     for topic in report.topics:
+        name = bank_line(plain(topic.topic, TOPIC_TEXT))
         lines.append(
-            f"• {bank_line(topic.topic)}: {topic.answered} answers by {topic.learners} learners, "
-            f"{topic.accuracy:.0%} right"
+            f"• {name}: {topic.answered} answers by {topic.learners} learners, {topic.accuracy:.0%} right"
         )
         lines += [f"    review: {_review(r)}" for r in topic.review if r.title or r.url]
     return _fit(head, sections("\n".join(lines)), [])

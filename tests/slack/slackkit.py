@@ -1,5 +1,6 @@
 """Helpers for the Slack adapter tests: synthetic questions, and the real bot (core + Bolt app in HTTP mode on
-an ephemeral port) wired to the fake Slack on loopback, on the conftest database (SQLite or PostgreSQL)."""
+an ephemeral port, with the instructor commands) wired to the fake Slack on loopback, on the conftest database
+(SQLite or PostgreSQL); ``SlackEnv.scheduler`` adds the scheduler, delivering through the bot's dispatcher."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from bot.clock import FakeClock
 from bot.config import Settings, SlackSettings
 from bot.dispatcher import run_unit
 from bot.events import Where
+from bot.instructor import InstructorHandler
+from bot.scheduler import RetryPolicy, RunReport, Scheduler, dispatcher_delivery
 from bot.storage.models import AnswerRow, Bank, Base, Post, QuestionRow, User
 from questions.model import (
     Choice,
@@ -125,6 +128,7 @@ class SlackEnv:
     quiz: QuizApp
     sender: SlackRequestSender
     clock: FakeClock
+    instructor: InstructorHandler
     channel: str = CHANNEL
 
     @property
@@ -172,6 +176,28 @@ class SlackEnv:
             assert post is not None and post.message_ref
             return reply.post_id, post.message_ref
 
+    def scheduler(self, *, retry: RetryPolicy | None = None) -> Scheduler:
+        """The scheduler as ``adapters.runner`` wires it (``build_scheduler``: the bot's sessions, clock and
+        services; Slack delivered by this bot's dispatcher), with the retry policy given."""
+        scheduler = Scheduler(
+            self.quiz.sessions,
+            self.clock,
+            self.quiz.services,
+            {"slack": dispatcher_delivery(self.bot.dispatcher)},
+            instance_id="slack-test",
+            retry=retry,
+            review_base_url=self.quiz.settings.review_base_url,
+        )
+        self.instructor.on_change = scheduler.rebuild_soon
+        return scheduler
+
+    async def run_at(self, scheduler: Scheduler, when: datetime) -> RunReport:
+        """Move the clock to ``when``, run what is due, and wait for the work it started."""
+        self.clock.set(when)
+        report = await scheduler.run_due()
+        await self.settle()
+        return report
+
     def card(self, ts: str) -> dict[str, Any]:
         return self.fake.message(self.channel, ts)
 
@@ -217,14 +243,16 @@ async def slack_env(db_url: str, **fake_options: Any) -> AsyncIterator[SlackEnv]
         settings = settings_for(fake, db_url)
         quiz = build_app(settings, clock=clock, rng=random.Random(3))
         store_questions(quiz)
-        bot = build_slack_app(settings, quiz, update_interval=0)
+        instructor = quiz.instructor_handler()
+        bot = build_slack_app(settings, quiz, instructor_handler=instructor, update_interval=0)
         runner, port = await bot.start_http("127.0.0.1", 0)
         sender = SlackRequestSender(f"http://127.0.0.1:{port}/slack/events", SECRET, PayloadFactory(fake))
         try:
-            yield SlackEnv(fake, bot, quiz, sender, clock)
+            yield SlackEnv(fake, bot, quiz, sender, clock, instructor)
         finally:
             await sender.close()
             await bot.drain()
             await runner.cleanup()
+            await bot.close()
             await asyncio.sleep(0)
             quiz.close()

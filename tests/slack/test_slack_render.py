@@ -4,16 +4,19 @@ and by the fake's validator (which enforces the limits slack_sdk does not); esca
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fakes.slack import validate_blocks, validate_view
+from fakes.slack import FakeSlack, validate_blocks, validate_view
 from slack_sdk.models.blocks import Block
 
 from adapters.slack import ids
 from adapters.slack.mrkdwn import bank_text, escape, quoted, split, user_text
+from adapters.slack.port import SlackPort, make_client
 from adapters.slack.render import answer_modal, leaderboard_blocks, render_message
 from bot.card_updates import CardUpdates
 from bot.events import Where
@@ -25,15 +28,22 @@ from bot.messages import (
     HelpEntry,
     Leaderboard,
     LeaderboardRow,
+    LearnerReadiness,
     Message,
+    NamedCount,
     OpenReview,
     QuestionCard,
+    ReadinessReport,
     Reveal,
+    ReviewLink,
+    SprintProgress,
     Stats,
     TeamEntry,
     TeamList,
     TopicEntry,
     TopicList,
+    TopicReadiness,
+    WeeklyDigest,
     WhyWrong,
     error,
     info,
@@ -71,6 +81,63 @@ def card(**kw: Any) -> QuestionCard:
     )
     data.update(kw)
     return QuestionCard(**data)
+
+
+def digest(**kw: Any) -> WeeklyDigest:
+    data: dict[str, Any] = dict(
+        players=Leaderboard(
+            "last_week",
+            False,
+            (
+                LeaderboardRow(1, HOSTILE, 30, 3, 1.0, streak=4),
+                LeaderboardRow(2, "@everyone", 20, 3, 0.67),
+                LeaderboardRow(3, "bob", 10, 2, 0.5),
+            ),
+        ),
+        teams=Leaderboard(
+            "last_week",
+            True,
+            (LeaderboardRow(1, "<!channel> crew", 50, 6, 0.8, members=2, avg_per_member=25.0),),
+        ),
+        streaks=(NamedCount("@here", 5), NamedCount("bob", 1)),
+        improved=(NamedCount("<@U0ADMIN>", 20),),
+        chart_png=b"\x89PNG\r\n\x1a\nnot really a chart",
+    )
+    data.update(kw)
+    return WeeklyDigest(**data)
+
+
+def readiness(**kw: Any) -> ReadinessReport:
+    data: dict[str, Any] = dict(
+        name=HOSTILE,
+        starts_on="2026-01-05",
+        until="2026-01-07",
+        posted=6,
+        learners=(
+            LearnerReadiness(
+                "@everyone",
+                6,
+                0,
+                0.0,
+                weakest=("Docker <b>", "Kubernetes"),
+                review=(
+                    ReviewLink("Read about <k1>", "https://docs.example/k1?a=1&b=2"),
+                    ReviewLink("No link, just a title", None),
+                    ReviewLink(None, "https://docs.example/untitled"),
+                    ReviewLink("Forged", "javascript:alert(1)"),
+                ),
+            ),
+            LearnerReadiness("ann", 6, 6, 1.0),
+        ),
+        topics=(
+            TopicReadiness(
+                "Docker", 6, 3, 0.5, 2, review=(ReviewLink("Docker docs", "https://docs.docker.com/"),)
+            ),
+            TopicReadiness("<!here>", 6, 3, 0.5, 2),
+        ),
+    )
+    data.update(kw)
+    return ReadinessReport(**data)
 
 
 def feedback(**kw: Any) -> Feedback:
@@ -131,6 +198,12 @@ MESSAGES: list[Message] = [
         echo=HOSTILE,
         instructor_entries=(HelpEntry("/quiz schedule ...", "instructors"),),
     ),
+    digest(),
+    digest(players=Leaderboard("last_week", False, ()), teams=Leaderboard("last_week", True, ())),
+    SprintProgress(HOSTILE, 2, 3, 2, 6, 4, 0.5),
+    SprintProgress("@everyone", 1, 21, 0, 63, 0, None),
+    readiness(),
+    readiness(learners=(), topics=()),
 ]
 
 
@@ -282,3 +355,131 @@ async def test_card_updates_coalesce_and_never_go_back() -> None:
     await first
     await updates.submit(ref, card(answered_count=6))  # an open card never replaces the closed one
     assert sent == [(1, False), (5, True)]
+
+
+def sections_text(blocks: list[dict[str, Any]]) -> list[str]:
+    """The mrkdwn of every section and context block, in order."""
+    out = []
+    for block in blocks:
+        if block["type"] == "section":
+            out.append(block["text"]["text"])
+        elif block["type"] == "context":
+            out += [e["text"] for e in block["elements"]]
+    return out
+
+
+def test_weekly_digest_shows_players_teams_streaks_and_improved_escaped() -> None:
+    rendered = render_message(digest())
+    text = check(rendered.blocks)
+    assert rendered.blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Last week on the quiz"},
+    }
+    shown = "\n".join(sections_text(rendered.blocks))
+    assert "*1.* “&lt;!channel&gt; &lt;!here&gt; &lt;@U0ADMIN&gt; @\u2060everyone &amp;" in shown
+    assert "30 pts · 3 answered · 100% right · streak 4" in shown
+    assert "*2.* “@\u2060everyone”  20 pts" in shown
+    headers = [b["text"]["text"] for b in rendered.blocks if b["type"] == "header"]
+    assert headers == ["Last week on the quiz", "Team leaderboard, last week"]
+    assert "“&lt;!channel&gt; crew”  50 pts · 6 answered · 80% right · 2 members · 25.0 per member" in shown
+    assert "*Longest streaks:* “@\u2060here” 5 days, “bob” 1 day" in shown
+    assert "*Most improved:* “&lt;@U0ADMIN&gt;” +20 pts" in shown
+    assert "PNG" not in text  # the chart is uploaded as a file by the port, not inlined
+    assert "Last week on the quiz" in rendered.text and "&lt;!channel&gt;" in rendered.text
+
+
+def test_weekly_digest_without_answers() -> None:
+    empty = digest(
+        players=Leaderboard("last_week", False, ()),
+        teams=Leaderboard("last_week", True, ()),
+        streaks=(),
+        improved=(),
+        chart_png=None,
+    )
+    blocks = render_message(empty).blocks
+    check(blocks)
+    assert sections_text(blocks) == ["No answers yet."]
+
+
+def test_weekly_digest_with_hundreds_of_teams_stays_within_fifty_blocks() -> None:
+    long_name = "team " + "x" * 300
+    teams = tuple(
+        LeaderboardRow(i, f"{long_name} {i}", 1000 - i, 5, 0.5, members=3, avg_per_member=1.0)
+        for i in range(1, 400)
+    )
+    big = digest(teams=Leaderboard("last_week", True, teams))
+    blocks = render_message(big).blocks
+    check(blocks)
+    assert len(blocks) <= 50
+    assert all(len(t) <= 3000 for t in sections_text(blocks))
+
+
+def test_sprint_progress_line() -> None:
+    blocks = render_message(SprintProgress("Midterm", 2, 3, 2, 6, 4, 0.5)).blocks
+    check(blocks)
+    assert sections_text(blocks) == [":dart: “Midterm”: day 2 of 3, 2/6 questions, cohort accuracy 50%"]
+    fresh = render_message(SprintProgress("Final", 1, 21, 0, 63, 0, None))
+    assert sections_text(fresh.blocks) == [":dart: “Final”: day 1 of 21, 0/63 questions, no answers yet"]
+    assert fresh.text == "“Final”: day 1 of 21 — 0/63 questions, no answers yet"
+
+
+def test_readiness_report_with_review_links() -> None:
+    rendered = render_message(readiness())
+    text = check(rendered.blocks)
+    shown = "\n".join(sections_text(rendered.blocks))
+    assert "Readiness report" in rendered.blocks[0]["text"]["text"]
+    assert "“&lt;!channel&gt; &lt;!here&gt;" in shown  # the sprint's name, as text
+    assert "2026-01-05 to 2026-01-07, 6 questions posted" in shown
+    assert "• “@\u2060everyone”: 6 answered, 0% right; weakest: Docker &lt;b&gt;, Kubernetes" in shown
+    assert "review: <https://docs.example/k1?a=1&amp;b=2|Read about &lt;k1&gt;>" in shown
+    assert "review: No link, just a title" in shown
+    assert "review: <https://docs.example/untitled|https://docs.example/untitled>" in shown
+    assert "javascript:alert(1)" in shown and "<javascript:" not in text  # shown, never a live link
+    assert "• “ann”: 6 answered, 100% right" in shown
+    assert "• Docker: 6 answers by 2 learners, 50% right" in shown
+    assert "review: <https://docs.docker.com/|Docker docs>" in shown
+    assert "• &lt;!here&gt;: 6 answers by 2 learners" in shown
+    nobody = "\n".join(sections_text(render_message(readiness(learners=(), topics=())).blocks))
+    assert "Nobody answered yet." in nobody
+
+
+def test_long_readiness_report_stays_within_block_kit_limits() -> None:
+    url = "https://docs.example/" + "p" * 1500 + "?q=" + "&x" * 200
+    links = tuple(ReviewLink("A very long review title " * 20, url) for _ in range(3))
+    learners = tuple(
+        LearnerReadiness(f"learner {i} " + "n" * 100, 30, i % 30, (i % 30) / 30, ("Docker", "K8s"), links)
+        for i in range(300)
+    )
+    topics = tuple(TopicReadiness("topic " + "t" * 4000, 10, 5, 0.5, 3, links) for _ in range(20))
+    rendered = render_message(readiness(name="n" * 500, learners=learners, topics=topics))
+    check(rendered.blocks)
+    assert len(rendered.blocks) <= 50
+    assert "truncated" in json.dumps(rendered.blocks)
+    for chunk in sections_text(rendered.blocks):
+        assert len(chunk) <= 3000
+        assert chunk.count("<") == chunk.count(">")  # no link cut in half
+    assert len(rendered.text) <= 3000
+
+
+async def test_slack_port_updates_a_busy_card_at_most_once_per_interval() -> None:
+    interval = 0.3
+    async with FakeSlack() as fake:
+        port = SlackPort(make_client(fake.bot_token, fake.api_url), update_interval=interval)
+        try:
+            ref = await port.post(Where("slack", fake.team_id, "C1"), card(answered_count=0))
+            started = time.monotonic()
+            for n in range(1, 21):  # twenty answers in quick succession
+                await port.update(ref, card(answered_count=n))
+                await asyncio.sleep(0.01)
+            await port.update(ref, card(answered_count=20, closed=True, actions=(), reveal=None))
+            await port.update(ref, card(answered_count=19))  # late and older: never shown
+            await port.drain()
+            elapsed = time.monotonic() - started
+        finally:
+            await port.close()
+        updates = [c for c in fake.calls("chat.update") if c.ok]
+        assert 2 <= len(updates) <= 2 + int(elapsed / interval)  # not one per answer
+        gaps = [b.at - a.at for a, b in itertools.pairwise(updates)]
+        assert all(gap >= interval - 0.05 for gap in gaps), gaps
+        final = fake.message("C1", ref.message_id)
+        assert "Closed" in final["text"] and "20 answered" not in final["text"]

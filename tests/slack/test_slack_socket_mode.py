@@ -58,5 +58,5 @@ async def test_socket_mode_command_click_and_reconnect(tmp_path: Path) -> None:
             assert "points this week" in fake.ephemerals("U1")[-1].text
         finally:
             await handler.close_async()
-            await bot.drain()
+            await bot.close()
             quiz.close()
