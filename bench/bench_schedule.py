@@ -107,8 +107,7 @@ async def _run(args: argparse.Namespace, api_url: str, token: str) -> tuple[floa
     began = time.perf_counter()
     report = await scheduler.run_due()
     elapsed = time.perf_counter() - began
-    if port.client.session is not None:
-        await port.client.session.close()
+    await port.close()
     app.close()
     return elapsed, report.posted, report.failed, report.skipped
 
