@@ -12,8 +12,9 @@ Grammar (case-insensitive, any spacing; a leading ``/quiz`` is tolerated)::
 
 Any other first word is taken as a topic (the quiz service answers an unknown topic with the topic list).
 A known command with wrong arguments parses to ``ShowHelp`` with the problem. Instructor commands
-(``schedule``, ``sprint``, ``import``, ``close``, ``reset``, ``post``) parse to ``InstructorCommand``; the
-scheduling work implements them, the dispatcher checks who may run them.
+(``schedule``, ``unschedule``, ``sprint``, ``import``, ``close``, ``reset``, ``post``) parse to
+``InstructorCommand``; ``bot.instructor`` parses their arguments and runs them, the dispatcher checks who
+may run them.
 """
 
 from __future__ import annotations
@@ -224,5 +225,14 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
 )
 INSTRUCTOR_HELP_LINES: tuple[tuple[str, str], ...] = (
     ("/quiz schedule ...", "daily questions and weekly leaderboards in this channel (instructors)"),
+    ("/quiz unschedule ID", "delete a schedule (instructors)"),
     ("/quiz sprint ...", "an exam-prep sprint (instructors)"),
+    ("/quiz post [topic]", "post a question to the channel now (instructors)"),
+    ("/quiz close", "close the channel's latest question now (instructors)"),
+    (
+        "/quiz reset leaderboard [channel] [confirm]",
+        "a new leaderboard season for the workspace (or this channel): boards count only answers from now "
+        "on and current streaks restart; answers and history are kept; asks you to repeat it with confirm "
+        "(instructors)",
+    ),
 )

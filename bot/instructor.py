@@ -1,9 +1,11 @@
 """Instructor commands: what the dispatcher hands over after its permission check (``is_instructor``).
 
 ``/quiz schedule ...`` / ``/quiz unschedule ID`` (``bot.schedules``), ``/quiz sprint ...`` (``bot.sprints``),
-``/quiz close`` (close the channel's latest open question now) and ``/quiz post [TOPIC]`` (post a question to
-the channel now). Every change commits with the event's unit of work; ``on_change`` (the scheduler's
-``rebuild_soon``) runs after that commit so the timer is rebuilt from what was stored.
+``/quiz close`` (close the channel's latest open question now), ``/quiz post [TOPIC]`` (post a question to
+the channel now) and ``/quiz reset leaderboard [channel] [confirm]`` (a new leaderboard season,
+``bot.seasons``; without ``confirm`` it only says what it would do). ``/quiz import`` is the command line's.
+Every change commits with the event's unit of work; ``on_change`` (the scheduler's ``rebuild_soon``) runs
+after that commit so the timer is rebuilt from what was stored.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bot.schedules import (
     resolve_target,
     set_paused,
 )
+from bot.seasons import ResetError, ResetRequest, parse_reset, reset_words, start_season
 from bot.services import Services
 from bot.sprints import (
     CreateSprint,
@@ -45,6 +48,8 @@ from bot.sprints import (
 )
 from bot.storage.models import Post, Sprint
 from bot.streaks import zone
+
+IMPORT_HINT = "Importing banks is done with `quizmaster questions import FILE` on the bot's host."
 
 
 class InstructorHandler:
@@ -81,8 +86,14 @@ class InstructorHandler:
             if command.verb == "post":
                 topic = cmd.clean_name(command.args, cmd.MAX_TOPIC_CHARS) or None
                 return self._services.quiz.ask(session, actor=actor, where=where, topic=topic, here=True)
+            if command.verb == "reset":
+                return tell(self._reset(session, parse_reset(command.args), actor, where))
+            if command.verb == "import":
+                return tell(warning(IMPORT_HINT))
         except ScheduleError as exc:
             return tell(error(str(exc)))
+        except ResetError as exc:
+            return tell(error(str(exc), echo=exc.echo))
         return tell(warning(f"/quiz {command.verb} is done with the command line: `quizmaster --help`."))
 
     def _changed(self, session: Session) -> None:
@@ -181,6 +192,35 @@ class InstructorHandler:
         cancel_sprint(session, found)
         self._changed(session)
         return tell(info("Sprint cancelled:", echo=found.name))
+
+    # --- seasons --------------------------------------------------------------------------------------------
+
+    def _reset(self, session: Session, request: ResetRequest, actor: Actor, where: Where) -> Notice:
+        """Without ``confirm``: what a reset would do; with it, a new season (``bot.seasons``)."""
+        words = reset_words("this channel" if request.channel else None)
+        if not request.confirm:
+            again = "/quiz reset leaderboard " + ("channel confirm" if request.channel else "confirm")
+            return warning(
+                f"This would start a new leaderboard season: {words.boards} would count only answers from "
+                f"now on, and {words.streaks} would restart (best streaks are kept).{words.untouched} "
+                "No answer is deleted: the answer history and the `/quiz me` totals stay. Nothing has "
+                f"changed yet; to go ahead: `{again}`."
+            )
+        started = start_season(
+            session,
+            platform=where.platform,
+            workspace_id=where.workspace_id,
+            channel_id=where.channel_id if request.channel else None,
+            started_by=actor.user_id,
+            now=utc(self._services.clock.now()),
+        )
+        when = started.started_at.astimezone(zone(self._default_tz))
+        return info(
+            f"New leaderboard season started {when:%Y-%m-%d %H:%M} {self._default_tz}: {words.boards} now "
+            f"count only answers from this moment on, and {words.streaks} restarted (best streaks are "
+            f"kept).{words.untouched} History is kept: no answer was deleted and the `/quiz me` totals are "
+            "unchanged."
+        )
 
     # --- posts ----------------------------------------------------------------------------------------------
 

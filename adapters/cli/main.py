@@ -6,6 +6,7 @@ import typer
 
 from adapters.cli import db as db_cli
 from adapters.cli import questions as questions_cli
+from adapters.cli import reset as reset_cli
 from adapters.cli import schedule as schedule_cli
 from adapters.cli import sprint as sprint_cli
 from adapters.cli.console import console_command, start_console
@@ -40,6 +41,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(questions_cli.app, name="questions")
 app.add_typer(schedule_cli.app, name="schedule")
 app.add_typer(sprint_cli.app, name="sprint")
+app.add_typer(reset_cli.app, name="reset")
 
 
 def main() -> None:

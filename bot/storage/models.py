@@ -187,6 +187,24 @@ class Streak(Base):
     last_date: Mapped[date | None] = mapped_column(Date)
 
 
+class Season(Base):
+    """A leaderboard season, started by an instructor's reset (``bot.seasons``); rows are only ever added.
+
+    From ``started_at`` on, the boards of the scope count only answers at or after it; no answer is deleted.
+    ``channel_id`` None: the whole workspace (every board and streak); otherwise that channel's boards.
+    """
+
+    __tablename__ = "seasons"
+    __table_args__ = (Index("ix_seasons_scope", "platform", "workspace_id", "channel_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_by: Mapped[str] = mapped_column(String(64))
+
+
 class Schedule(Base):
     """A recurring job in a channel: a daily question, a weekly leaderboard, or a sprint's questions."""
 
