@@ -67,6 +67,7 @@ class ShowStats:
 class ShowLeaderboard:
     period: str = "week"  # bot.leaderboard.Period value
     teams: bool = False
+    channel: bool = False  # this channel's board instead of the workspace's
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +175,15 @@ def _topic(words: list[str]) -> str | None:
 def _parse_leaderboard(lowered: list[str], raw: list[str]) -> Command:
     period = "week"
     teams = False
+    channel = False
     seen_period = False
     i = 0
     while i < len(lowered):
         word = lowered[i]
         if word in TEAM_WORDS and not teams:
             teams = True
+        elif word in ("here", "channel") and not channel:
+            channel = True
         elif word == "last" and i + 1 < len(lowered) and lowered[i + 1] == "week" and not seen_period:
             period, seen_period = "last_week", True
             i += 1
@@ -187,10 +191,10 @@ def _parse_leaderboard(lowered: list[str], raw: list[str]) -> Command:
             period, seen_period = PERIOD_WORDS[word], True
         else:
             return ShowHelp(
-                "Use `/quiz leaderboard [week|last|month|all] [teams]`.", " ".join(raw[i:]) or None
+                "Use `/quiz leaderboard [week|last|month|all] [teams] [here]`.", " ".join(raw[i:]) or None
             )
         i += 1
-    return ShowLeaderboard(period, teams)
+    return ShowLeaderboard(period, teams, channel)
 
 
 def _parse_team(head: str, lowered: list[str], raw: list[str]) -> Command:
@@ -216,7 +220,10 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("/quiz [topic] here", "post a question to the channel for everyone"),
     ("/quiz topics", "the topics you can ask for"),
     ("/quiz me", "your points, accuracy, streak and rank"),
-    ("/quiz leaderboard [week|last|month|all] [teams]", "the leaderboard (this week by default)"),
+    (
+        "/quiz leaderboard [week|last|month|all] [teams] [here]",
+        "the workspace's leaderboard (this week by default); `here`: this channel's",
+    ),
     ("/quiz team join NAME", "join a team (or create it)"),
     ("/quiz team leave", "leave your team"),
     ("/quiz team list", "the teams and their sizes"),

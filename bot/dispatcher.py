@@ -295,7 +295,10 @@ class Dispatcher:
         if isinstance(command, cmd.ShowStats):
             return tell(services.players.stats(session, actor))
         if isinstance(command, cmd.ShowLeaderboard):
-            return tell(services.players.leaderboard(session, where, command.period, teams=command.teams))
+            board = services.players.leaderboard(
+                session, where, command.period, teams=command.teams, channel_only=command.channel
+            )
+            return tell(board)
         if isinstance(command, cmd.JoinTeam):
             return tell(services.players.join_team(session, actor, command.name))
         if isinstance(command, cmd.LeaveTeam):

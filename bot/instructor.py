@@ -82,7 +82,7 @@ class InstructorHandler:
             if command.verb == "sprint":
                 return self._sprint(session, command.args, actor, where)
             if command.verb == "close":
-                return self._close(session, where)
+                return self._close(session, actor, where)
             if command.verb == "post":
                 topic = cmd.clean_name(command.args, cmd.MAX_TOPIC_CHARS) or None
                 return self._services.quiz.ask(session, actor=actor, where=where, topic=topic, here=True)
@@ -224,7 +224,8 @@ class InstructorHandler:
 
     # --- posts ----------------------------------------------------------------------------------------------
 
-    def _close(self, session: Session, where: Where) -> list[Reply]:
+    def _close(self, session: Session, actor: Actor, where: Where) -> list[Reply]:
+        """Close the channel's latest open question now: its card shows the answer; the instructor is told."""
         post_id = session.scalars(
             select(Post.id)
             .where(
@@ -238,5 +239,7 @@ class InstructorHandler:
             .limit(1)
         ).first()
         if post_id is None:
-            return []
-        return self._services.quiz.close_post(session, post_id)
+            return [ToUser(where, actor.user_id, info("No question is open in this channel."))]
+        closed = self._services.quiz.close_post(session, post_id)
+        told = info(f"Closed question #{post_id}: its card now shows the answer.")
+        return [*closed, ToUser(where, actor.user_id, told)]

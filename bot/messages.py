@@ -129,6 +129,7 @@ class Leaderboard:
     rows: tuple[LeaderboardRow, ...]
     starts: datetime | None = None
     ends: datetime | None = None
+    channel_only: bool = False  # answers given in the asking channel only
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,12 +175,16 @@ def render_feedback(feedback: Feedback) -> str:
     return "\n".join(lines)
 
 
+def board_title(board: Leaderboard) -> str:
+    """``Player leaderboard, this week`` (``…, this channel`` for a channel's board)."""
+    who = "Team" if board.teams else "Player"
+    title = f"{who} leaderboard, {PERIOD_LABELS.get(board.period, board.period)}"
+    return title + (", this channel" if board.channel_only else "")
+
+
 def render_leaderboard(board: Leaderboard) -> str:
     """A ranked table of players or teams."""
-    title = (
-        f"{'Team' if board.teams else 'Player'} leaderboard, {PERIOD_LABELS.get(board.period, board.period)}"
-    )
-    lines = [title]
+    lines = [board_title(board)]
     if not board.rows:
         lines.append("No answers yet.")
         return "\n".join(lines)

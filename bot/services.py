@@ -143,7 +143,9 @@ class PlayerService:
                 )
                 for p in players
             )
-        return Leaderboard(period=which.value, teams=teams, rows=rows, starts=start, ends=end)
+        return Leaderboard(
+            period=which.value, teams=teams, rows=rows, starts=start, ends=end, channel_only=channel_only
+        )
 
     def set_dm(self, session: Session, actor: Actor, on: bool) -> Notice:
         """Switch detailed feedback DMs on or off."""

@@ -2,7 +2,7 @@
 into that text (``translate``) and handed to the router; topics and banks autocomplete from the database.
 
     /quiz ask [topic] [here]           /quiz topics        /quiz me          /quiz help
-    /quiz leaderboard [period] [teams] /quiz team join NAME | team leave | team list
+    /quiz leaderboard [period] [teams] [here]   /quiz team join NAME | team leave | team list
     /quiz dm on|off
     instructors: /quiz schedule ARGS [topic] [bank] | unschedule ID | sprint ARGS | post [topic] | close
                  | import ARGS | reset ARGS
@@ -119,13 +119,16 @@ def build_quiz_group(run: RunText, catalog: Catalog) -> app_commands.Group:
         await run(interaction, "me")
 
     @quiz.command(name="leaderboard", description="The leaderboard (this week by default)")
-    @app_commands.describe(period="Which period", teams="Teams instead of players")
+    @app_commands.describe(
+        period="Which period", teams="Teams instead of players", here="This channel's board only"
+    )
     async def leaderboard(
         interaction: discord.Interaction[Any],
         period: Literal["week", "last", "month", "all"] = "week",
         teams: bool = False,
+        here: bool = False,
     ) -> None:
-        await run(interaction, translate.leaderboard_text(period, teams))
+        await run(interaction, translate.leaderboard_text(period, teams, here))
 
     team = app_commands.Group(name="team", description="Teams", parent=quiz)
 
@@ -191,14 +194,14 @@ def build_quiz_group(run: RunText, catalog: Catalog) -> app_commands.Group:
     async def close(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "close")
 
-    @quiz.command(name="import", description="Instructors: import a question bank")
+    @quiz.command(name="import", description="Instructors: how to import a bank (done on the bot's host)")
     @app_commands.describe(args="What to import")
     @app_commands.autocomplete(args=bank_choices)
     async def import_(interaction: discord.Interaction[Any], args: app_commands.Range[str, 1, 300]) -> None:
         await run(interaction, translate.instructor_text("import", args))
 
-    @quiz.command(name="reset", description="Instructors: reset scores")
-    @app_commands.describe(args="What to reset")
+    @quiz.command(name="reset", description="Instructors: a new leaderboard season")
+    @app_commands.describe(args="leaderboard [channel] [confirm]")
     async def reset(interaction: discord.Interaction[Any], args: str | None = None) -> None:
         await run(interaction, translate.instructor_text("reset", args))
 

@@ -51,7 +51,7 @@ from bot.messages import (
     TopicList,
     WeeklyDigest,
 )
-from bot.render_text import PERIOD_LABELS, RATING_LABELS, VERDICT_HEADLINES, clean_block
+from bot.render_text import RATING_LABELS, VERDICT_HEADLINES, board_title, clean_block
 
 MAX_CONTENT = 2000
 MAX_TITLE = 256
@@ -420,8 +420,7 @@ def _teams(teams: TeamList) -> list[str]:
 
 def leaderboard_lines(board: Leaderboard) -> list[str]:
     """A ranked list of players or teams (names escaped)."""
-    who = "Team" if board.teams else "Player"
-    lines = [f"**{who} leaderboard, {PERIOD_LABELS.get(board.period, board.period)}**"]
+    lines = [f"**{board_title(board)}**"]
     if not board.rows:
         lines.append("No answers yet.")
         return lines

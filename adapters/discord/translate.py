@@ -111,10 +111,10 @@ def ask_text(topic: str | None = None, here: bool = False) -> str:
     return " ".join(parts)
 
 
-def leaderboard_text(period: str = "week", teams: bool = False) -> str:
-    """``/quiz leaderboard [period] [teams]``."""
+def leaderboard_text(period: str = "week", teams: bool = False, here: bool = False) -> str:
+    """``/quiz leaderboard [period] [teams] [here]``."""
     chosen = period if period in PERIODS else "week"
-    return "leaderboard " + chosen + (" teams" if teams else "")
+    return "leaderboard " + chosen + (" teams" if teams else "") + (" here" if here else "")
 
 
 def team_join_text(name: str) -> str:

@@ -44,7 +44,7 @@ from bot.messages import (
     TopicList,
     WeeklyDigest,
 )
-from bot.render_text import PERIOD_LABELS, RATING_LABELS, VERDICT_HEADLINES, render
+from bot.render_text import RATING_LABELS, VERDICT_HEADLINES, board_title, render
 
 JSON = dict[str, Any]
 
@@ -311,7 +311,7 @@ def feedback_blocks(feedback: Feedback) -> list[JSON]:
 def leaderboard_blocks(board: Leaderboard, image_url: str | None = None) -> list[JSON]:
     """A ranked table; ``image_url`` (a chart, when there is one) is shown below it."""
     who = "Team" if board.teams else "Player"
-    head = [header(f"{who} leaderboard, {PERIOD_LABELS.get(board.period, board.period)}")]
+    head = [header(board_title(board))]
     if not board.rows:
         return [*head, section("No answers yet.")]
     lines = []

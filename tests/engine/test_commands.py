@@ -48,6 +48,8 @@ TABLE = [
     ("leaderboard teams", ShowLeaderboard("week", True)),
     ("leaderboard month teams", ShowLeaderboard("month", True)),
     ("leaderboard teams all", ShowLeaderboard("all", True)),
+    ("leaderboard here", ShowLeaderboard("week", False, True)),
+    ("leaderboard channel month teams", ShowLeaderboard("month", True, True)),
     ("lb", ShowLeaderboard("week", False)),
     ("top all", ShowLeaderboard("all", False)),
     ("team join Blue Whales", JoinTeam("Blue Whales")),

@@ -12,6 +12,7 @@ from bot.dispatcher import Dispatcher
 from bot.events import Actor, Where
 from bot.messages import Help, Leaderboard, Notice, NoticeLevel, QuestionCard, Stats, TeamList, info
 from bot.ports import Reply, ToUser
+from bot.render_text import render_leaderboard
 from bot.storage.models import Team, TeamMember, User
 
 from .quizkit import PLATFORM, WORKSPACE, Env
@@ -116,6 +117,20 @@ def test_me_and_leaderboards(env: Env) -> None:
     env.clock.advance(timedelta(days=7))
     last = one(env.command("leaderboard last week"))
     assert isinstance(last, Leaderboard) and len(last.rows) == 3
+
+
+def test_a_channel_board_counts_only_that_channels_answers(env: Env) -> None:
+    answer_channel_question(env, {"U1": (), "U2": ()})
+    env.where = Where(env.where.platform, env.where.workspace_id, "C2")
+    answer_channel_question(env, {"U4": ()})
+    here = one(env.command("leaderboard here"))
+    assert isinstance(here, Leaderboard) and here.channel_only
+    assert [r.name for r in here.rows] == ["u4"]
+    assert render_leaderboard(here).startswith("Player leaderboard, this week, this channel")
+    everywhere = one(env.command("leaderboard"))
+    assert isinstance(everywhere, Leaderboard) and not everywhere.channel_only
+    assert {r.name for r in everywhere.rows} == {"u1", "u2", "u4"}
+    assert render_leaderboard(everywhere).splitlines()[0] == "Player leaderboard, this week"
 
 
 def test_help_and_wrong_arguments(env: Env) -> None:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages import Notice, NoticeLevel
+from bot.messages import Notice, NoticeLevel, QuestionCard
 from bot.storage.models import Schedule, Sprint
 
 from .kit import World, question, store
@@ -175,3 +175,18 @@ def test_timer_is_rebuilt_from_the_database(world: World) -> None:
     assert len(jobs) == 3, jobs  # two cron triggers + the minute tick
     assert any("Europe/Berlin" in j and "hour='9'" in j for j in jobs), jobs
     assert any("day_of_week='mon'" in j and "hour='8'" in j for j in jobs)
+
+
+def test_instructor_posts_a_question_now_and_closes_it(world: World) -> None:
+    posted = world.command("/quiz post docker")
+    cards = [s.message for s in posted if isinstance(s.message, QuestionCard)]
+    assert len(cards) == 1 and not cards[0].closed
+    closed = world.command("/quiz close")
+    revealed = [s.message for s in closed if isinstance(s.message, QuestionCard)]
+    assert len(revealed) == 1 and revealed[0].closed and revealed[0].post_id == cards[0].post_id
+    told = [s.message for s in closed if isinstance(s.message, Notice)]
+    assert len(told) == 1 and f"Closed question #{cards[0].post_id}" in told[0].text
+    again = notice(world.command("/quiz close"))
+    assert again.text == "No question is open in this channel."
+    refused = notice(world.command("/quiz close", user="U1"))
+    assert refused.level is NoticeLevel.ERROR and "Only instructors" in refused.text
