@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[Reply], Awaitable[None]]
+HEARTBEAT_EVERY = timedelta(minutes=1)  # a retrying claim is refreshed this often (stale after 15 minutes)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -187,6 +188,7 @@ class Scheduler:
         self._running: asyncio.Task[None] | None = None
         self._again = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._holds: dict[str, float] = {}  # "platform/workspace" -> loop time before which nothing is sent
         self._metrics = metrics
 
     @property
@@ -375,6 +377,8 @@ class Scheduler:
         if deliver is None:
             return 0, f"no adapter for platform {planned.where.platform}"
         total = 0
+        beat = utc(self._clock.now())
+        hold_key = f"{planned.where.platform}/{planned.where.workspace_id}"
         for reply in planned.replies:
             attempt = 0
             while True:
@@ -382,6 +386,7 @@ class Scheduler:
                 total += 1
                 assert self._gate is not None
                 try:
+                    await self._wait_out_hold(hold_key)
                     async with self._gate:
                         await deliver(reply)
                     break
@@ -394,17 +399,30 @@ class Scheduler:
                     if wait is None:
                         wait = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1))
                         wait *= 0.5 + self._rng.random() / 2
+                    else:  # rate limited: the workspace's other posts hold back too, not only this one
+                        self._hold(hold_key, wait)
                     log.info("post failed (%s); retry %d in %.2fs", problem, attempt, wait)
                     moment = utc(self._clock.now())
-                    await asyncio.to_thread(
-                        run_unit,
-                        self._sessions,
-                        lambda s, n=total, at=moment: heartbeat(
-                            s, planned.occurrence_id, instance=self.instance_id, now=at, attempts=n
-                        ),
-                    )
+                    if moment - beat >= HEARTBEAT_EVERY:  # keep the claim fresh on long retries only
+                        beat = moment
+                        await asyncio.to_thread(
+                            run_unit,
+                            self._sessions,
+                            lambda s, n=total, at=moment: heartbeat(
+                                s, planned.occurrence_id, instance=self.instance_id, now=at, attempts=n
+                            ),
+                        )
                     await asyncio.sleep(wait)  # outside the gate: other channels go on meanwhile
         return total, None
+
+    def _hold(self, key: str, seconds: float) -> None:
+        """After a Retry-After: no post to that workspace starts before it has passed."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._holds[key] = max(self._holds.get(key, 0.0), until)
+
+    async def _wait_out_hold(self, key: str) -> None:
+        while (left := self._holds.get(key, 0.0) - asyncio.get_running_loop().time()) > 0:
+            await asyncio.sleep(left)
 
     async def _tell_owner(
         self, spec: ScheduleSpec, due: Due, planned: Planned, problem: str, attempts: int
