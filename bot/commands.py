@@ -7,14 +7,15 @@ Grammar (case-insensitive, any spacing; a leading ``/quiz`` is tolerated)::
     /quiz me                      your points, streak and rank
     /quiz leaderboard [week|last|lastweek|month|all] [teams]   (also ``lb``, ``top``)
     /quiz team join NAME | team leave | team list | teams
+    /quiz team link NAME GROUP | team unlink NAME        (instructors: a team that follows a platform group)
     /quiz dm on|off               private feedback as DMs (on) or short replies in the channel (off)
     /quiz help
 
 Any other first word is taken as a topic (the quiz service answers an unknown topic with the topic list).
 A known command with wrong arguments parses to ``ShowHelp`` with the problem. Instructor commands
-(``schedule``, ``unschedule``, ``sprint``, ``import``, ``close``, ``reset``, ``post``) parse to
-``InstructorCommand``; ``bot.instructor`` parses their arguments and runs them, the dispatcher checks who
-may run them.
+(``schedule``, ``unschedule``, ``sprint``, ``import``, ``close``, ``reset``, ``post``, and ``team link`` /
+``team unlink`` as verb ``team``) parse to ``InstructorCommand``; ``bot.instructor`` parses their arguments
+and runs them, the dispatcher checks who may run them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ PERIOD_WORDS = {
     "ever": "all",
 }
 TEAM_WORDS = {"team", "teams"}
+TEAM_LINK_WORDS = {"link", "unlink"}
 LEADERBOARD_WORDS = {"leaderboard", "lb", "top", "board", "scores"}
 INSTRUCTOR_VERBS = frozenset({"schedule", "unschedule", "sprint", "import", "close", "reset", "post"})
 
@@ -100,6 +102,13 @@ class ShowHelp:
 class InstructorCommand:
     verb: str
     args: str
+
+    @property
+    def name(self) -> str:
+        """The command as users type it: the verb (``team link`` for the team subcommands)."""
+        if self.verb == "team" and self.args:
+            return f"{self.verb} {self.args.split(' ')[0].casefold()}"
+        return self.verb
 
 
 Command = (
@@ -204,12 +213,18 @@ def _parse_team(head: str, lowered: list[str], raw: list[str]) -> Command:
         return ListTeams()
     if lowered[0] == "leave" and len(lowered) == 1:
         return LeaveTeam()
+    if lowered[0] in TEAM_LINK_WORDS:
+        return InstructorCommand("team", " ".join([lowered[0], *raw[1:]]))
     if lowered[0] == "join":
         name = clean_name(" ".join(raw[1:]), MAX_TEAM_NAME_CHARS)
         if name:
             return JoinTeam(name)
         return ShowHelp("Name the team: `/quiz team join NAME`.")
-    return ShowHelp("Use `/quiz team join NAME`, `/quiz team leave` or `/quiz team list`.", " ".join(raw))
+    return ShowHelp(
+        "Use `/quiz team join NAME`, `/quiz team leave` or `/quiz team list` (instructors: "
+        "`/quiz team link NAME GROUP`, `/quiz team unlink NAME`).",
+        " ".join(raw),
+    )
 
 
 HELP_LINES: tuple[tuple[str, str], ...] = (
@@ -236,6 +251,12 @@ INSTRUCTOR_HELP_LINES: tuple[tuple[str, str], ...] = (
     ("/quiz sprint ...", "an exam-prep sprint (instructors)"),
     ("/quiz post [topic]", "post a question to the channel now (instructors)"),
     ("/quiz close", "close the channel's latest question now (instructors)"),
+    (
+        "/quiz team link NAME GROUP",
+        "team NAME follows a Slack user group or Discord role (GROUP: @handle, a mention or an id): the "
+        "group's members join it as they use the quiz (instructors)",
+    ),
+    ("/quiz team unlink NAME", "team NAME stops following its group; its members stay (instructors)"),
     (
         "/quiz reset leaderboard [channel] [confirm]",
         "a new leaderboard season for the workspace (or this channel): boards count only answers from now "

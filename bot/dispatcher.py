@@ -7,8 +7,8 @@ announces something that was rolled back).
 
 A unit of work (``run_unit``):
 - on SQLite starts with ``BEGIN IMMEDIATE``, so concurrent writers queue on the busy timeout instead of
-  failing with a stale read snapshot (a dispatcher's own units first queue on an in-process lock, which
-  hands over faster than SQLite's sleeping busy handler);
+  failing with a stale read snapshot (units of one process first queue on the engine's in-process writer
+  gate, which hands over faster than SQLite's sleeping busy handler);
 - first claims the delivery id in ``processed_events`` (``INSERT ... ON CONFLICT DO NOTHING``): a delivery
   seen before (Slack retry, double delivery to two replicas) does nothing and replies nothing;
 - is retried when a unique constraint fires (two first answers at once, two first sightings of a user):
@@ -16,16 +16,16 @@ A unit of work (``run_unit``):
 - is retried when its pooled connection proves dead before the commit (a database restart): the engine
   pings only connections that sat idle (``bot.storage.db.ping_after_idle``), not one per unit.
 Instructor commands go to an optional ``InstructorHandler`` (the scheduling work provides it) after the
-permission check ``Services.is_instructor``. An optional ``bot.metrics.Metrics`` counts the events (and
-the time of their units of work), the answers by verdict and the replies the platform refused.
+permission check ``Services.is_instructor``. Every event first syncs its actor's team with their platform
+groups (``PlayerService.sync_groups``: a cached no-op for most events). An optional ``bot.metrics.Metrics``
+counts the events (and the time of their units of work), the answers by verdict and the replies the
+platform refused.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -42,6 +42,7 @@ from bot.messages import Help, HelpEntry, Message, QuestionCard, error
 from bot.ports import ChatPort, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.quiz import InsertIgnoring, utc
 from bot.services import Services
+from bot.storage.db import writer_gate
 from bot.storage.models import ProcessedEvent
 
 if TYPE_CHECKING:
@@ -66,7 +67,13 @@ def run_unit(
     session_factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = UNIT_ATTEMPTS
 ) -> T:
     """Run ``work`` in one transaction and commit; retried from scratch when a unique constraint fires, or
-    when the pooled connection turned out dead before the commit (nothing was written then)."""
+    when the pooled connection turned out dead before the commit (nothing was written then). On SQLite the
+    unit first queues on the engine's in-process writer gate (``bot.storage.db.writer_gate``)."""
+    with writer_gate(session_factory.kw.get("bind")):
+        return _run_unit(session_factory, work, attempts)
+
+
+def _run_unit(session_factory: sessionmaker[Session], work: Callable[[Session], T], attempts: int) -> T:
     for attempt in range(1, attempts + 1):
         committing = False
         with session_factory() as session:
@@ -96,20 +103,6 @@ def _begin_immediately(session: Session) -> None:
     connection = session.connection()
     if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _writer_gate(session_factory: sessionmaker[Session]) -> contextlib.AbstractContextManager[object]:
-    """On SQLite, a lock that queues this dispatcher's units in-process.
-
-    SQLite has one writer at a time; worker threads that meet a held write lock sleep in SQLite's busy
-    handler (1, 2, 5, ... 100 ms) and wake late, which under concurrent clicks makes the slowest ones very
-    slow. Waiting on a Python lock instead hands the database over as soon as it is free. The database lock
-    stays the real guard (other dispatchers, the scheduler, other processes). PostgreSQL needs no gate.
-    """
-    bind = session_factory.kw.get("bind")
-    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
-        return threading.RLock()
-    return contextlib.nullcontext()
 
 
 def claim_delivery(session: Session, platform: str, delivery_id: str | None, now_utc: datetime) -> bool:
@@ -153,14 +146,12 @@ class Dispatcher:
         self._sessions = session_factory
         self._instructor_handler = instructor_handler
         self._metrics = metrics
-        self._gate = _writer_gate(session_factory)
         bind = session_factory.kw.get("bind")
         self._recount = not (isinstance(bind, Engine) and bind.dialect.name == "sqlite")
 
     def _unit(self, work: Callable[[Session], T]) -> T:
-        """``run_unit`` behind this dispatcher's writer gate."""
-        with self._gate:
-            return run_unit(self._sessions, work)
+        """One unit of work on this dispatcher's sessions."""
+        return run_unit(self._sessions, work)
 
     async def handle(self, event: Event) -> None:
         """Process one inbound event and send its replies."""
@@ -261,6 +252,7 @@ class Dispatcher:
         now = utc(self._services.clock.now())
         if not claim_delivery(session, event.actor.platform, event.delivery_id, now):
             return []
+        self._services.players.sync_groups(session, event.actor)
         quiz = self._services.quiz
         if isinstance(event, CommandInvoked):
             return self._command(session, event)
@@ -311,8 +303,8 @@ class Dispatcher:
             return tell(help_message(command.problem, command.echo, instructor=services.is_instructor(actor)))
         if isinstance(command, cmd.InstructorCommand):
             if not services.is_instructor(actor):
-                return tell(error(f"Only instructors can use /quiz {command.verb}."))
+                return tell(error(f"Only instructors can use /quiz {command.name}."))
             if self._instructor_handler is None:
-                return tell(error(f"/quiz {command.verb} is not available in this version yet."))
+                return tell(error(f"/quiz {command.name} is not available in this version yet."))
             return self._instructor_handler(session, command, actor, where)
         raise TypeError(f"unknown command {command!r}")

@@ -21,13 +21,19 @@ class Where:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The person behind an event. ``is_admin`` is the platform's own admin/owner flag."""
+    """The person behind an event. ``is_admin`` is the platform's own admin/owner flag.
+
+    ``groups``: the platform groups (Slack user groups, Discord roles) the person belongs to as the adapter
+    knows them at event time, each as its id followed by its ``@name`` casefolded (``bot.team_groups.
+    name_ref``), e.g. ``("S0123", "@backend")``; None when unknown (then team membership is not synced).
+    """
 
     platform: str
     workspace_id: str
     user_id: str
     display_name: str | None = None
     is_admin: bool = False
+    groups: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

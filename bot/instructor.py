@@ -2,10 +2,11 @@
 
 ``/quiz schedule ...`` / ``/quiz unschedule ID`` (``bot.schedules``), ``/quiz sprint ...`` (``bot.sprints``),
 ``/quiz close`` (close the channel's latest open question now), ``/quiz post [TOPIC]`` (post a question to
-the channel now) and ``/quiz reset leaderboard [channel] [confirm]`` (a new leaderboard season,
-``bot.seasons``; without ``confirm`` it only says what it would do). ``/quiz import`` is the command line's.
-Every change commits with the event's unit of work; ``on_change`` (the scheduler's ``rebuild_soon``) runs
-after that commit so the timer is rebuilt from what was stored.
+the channel now), ``/quiz reset leaderboard [channel] [confirm]`` (a new leaderboard season,
+``bot.seasons``; without ``confirm`` it only says what it would do) and ``/quiz team link NAME GROUP`` /
+``/quiz team unlink NAME`` (a team that follows a platform group, ``bot.team_groups``). ``/quiz import``
+is the command line's. Every change commits with the event's unit of work; ``on_change`` (the scheduler's
+``rebuild_soon``) runs after that commit so the timer is rebuilt from what was stored.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from bot.sprints import (
 )
 from bot.storage.models import Post, Sprint
 from bot.streaks import zone
+from bot.team_groups import GROUP_FORMS, BadGroup, parse_group, split_link
 
 IMPORT_HINT = "Importing banks is done with `quizmaster questions import FILE` on the bot's host."
 
@@ -90,6 +92,8 @@ class InstructorHandler:
                 return tell(self._reset(session, parse_reset(command.args), actor, where))
             if command.verb == "import":
                 return tell(warning(IMPORT_HINT))
+            if command.verb == "team":
+                return tell(self._team(session, command.args, actor))
         except ScheduleError as exc:
             return tell(error(str(exc)))
         except ResetError as exc:
@@ -221,6 +225,25 @@ class InstructorHandler:
             f"kept).{words.untouched} History is kept: no answer was deleted and the `/quiz me` totals are "
             "unchanged."
         )
+
+    # --- teams that follow platform groups ------------------------------------------------------------------
+
+    def _team(self, session: Session, args: str, actor: Actor) -> Notice:
+        """``link NAME GROUP`` or ``unlink NAME``."""
+        action, *rest = args.split(" ")
+        players = self._services.players
+        if action.casefold() == "unlink":
+            return players.unlink_team(session, actor, " ".join(rest))
+        if action.casefold() != "link":
+            return error("Use `/quiz team link NAME GROUP` or `/quiz team unlink NAME`.")
+        name, group_text = split_link(rest)
+        if not name or not group_text:
+            return error(f"Use `/quiz team link NAME GROUP`: GROUP is {GROUP_FORMS}.")
+        try:
+            group = parse_group(group_text)
+        except BadGroup as exc:
+            return error(str(exc), echo=group_text)
+        return players.link_team(session, actor, name, group)
 
     # --- posts ----------------------------------------------------------------------------------------------
 

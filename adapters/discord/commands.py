@@ -5,7 +5,7 @@ into that text (``translate``) and handed to the router; topics and banks autoco
     /quiz leaderboard [period] [teams] [here]   /quiz team join NAME | team leave | team list
     /quiz dm on|off
     instructors: /quiz schedule ARGS [topic] [bank] | unschedule ID | sprint ARGS | post [topic] | close
-                 | import ARGS | reset ARGS
+                 | import ARGS | reset ARGS | team link NAME ROLE | team unlink NAME
 
 The group is guild-only (the quiz lives in a guild's channels). Who may run instructor subcommands is the
 core's check (``Actor.is_admin`` from ``translate.is_admin``, plus ``Settings.instructors``): Discord's own
@@ -144,6 +144,20 @@ def build_quiz_group(run: RunText, catalog: Catalog) -> app_commands.Group:
     @team.command(name="list", description="The teams and their sizes")
     async def team_list(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "team list")
+
+    @team.command(name="link", description="Instructors: a team that follows a role's members")
+    @app_commands.describe(name="The team's name (created if needed)", role="The role whose members it holds")
+    async def team_link(
+        interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 60], role: discord.Role
+    ) -> None:
+        await run(interaction, translate.team_link_text(name, role))
+
+    @team.command(name="unlink", description="Instructors: the team stops following its role")
+    @app_commands.describe(name="The team's name")
+    async def team_unlink(
+        interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 60]
+    ) -> None:
+        await run(interaction, translate.team_unlink_text(name))
 
     @quiz.command(name="dm", description="Detailed feedback by DM (on) or a short private reply (off)")
     async def dm(interaction: discord.Interaction[Any], setting: Literal["on", "off"]) -> None:

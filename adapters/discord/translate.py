@@ -9,6 +9,10 @@ caller, looked up from the post id), so the user stays the same user of the same
 ``is_admin`` (may run instructor commands; ``Settings.instructors`` user ids are added by the core): the
 Manage Server permission (Administrator implies it), or a role named, or with the id, configured in
 ``QUIZMASTER_DISCORD__INSTRUCTOR_ROLE``.
+
+``groups`` (teams linked to a role follow its members, ``bot.team_groups``): the member's roles as the
+interaction carries them (``member.roles``, no privileged intent needed), each role's id then ``@`` + its
+name casefolded, @everyone left out; None outside a guild (a DM click), where the member is unknown.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import discord
 
 from bot.commands import clean_words
 from bot.events import Actor, ChoiceSelected, CommandInvoked, SelfRated, TextAnswered, Where
+from bot.team_groups import name_ref
 
 PLATFORM = "discord"
 PERIODS = ("week", "last", "month", "all")
@@ -44,6 +49,19 @@ def is_admin(interaction: discord.Interaction[Any], instructor_role: str | None 
     return False
 
 
+def groups_of(interaction: discord.Interaction[Any]) -> tuple[str, ...] | None:
+    """The member's roles (id, ``@name``, ...) without @everyone; None when the user is not a guild member
+    here (a DM)."""
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return None
+    groups: list[str] = []
+    for role in member.roles:
+        if not role.is_default():
+            groups += [str(role.id), name_ref(role.name)]
+    return tuple(groups)
+
+
 def where_of(interaction: discord.Interaction[Any], place: Where | None = None) -> Where:
     """The guild and channel of a guild interaction; ``place`` for one in a DM."""
     if interaction.guild_id is not None and interaction.channel_id is not None:
@@ -64,6 +82,7 @@ def actor_of(
         user_id=str(user.id),
         display_name=user.display_name or user.name,
         is_admin=is_admin(interaction, instructor_role),
+        groups=groups_of(interaction),
     )
 
 
@@ -120,6 +139,17 @@ def leaderboard_text(period: str = "week", teams: bool = False, here: bool = Fal
 def team_join_text(name: str) -> str:
     """``/quiz team join NAME``."""
     return "team join " + _words(name)
+
+
+def team_link_text(name: str, role: discord.Role) -> str:
+    """``/quiz team link NAME GROUP`` with the role as ``<@&id|@name>`` (the id is stored, the name shown)."""
+    label = name_ref(role.name).replace("<", "").replace(">", "")
+    return f"team link {_words(name)} <@&{role.id}|{label}>"
+
+
+def team_unlink_text(name: str) -> str:
+    """``/quiz team unlink NAME``."""
+    return "team unlink " + _words(name)
 
 
 def dm_text(setting: str) -> str:

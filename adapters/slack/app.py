@@ -12,6 +12,8 @@ before the ack costs a few ms of database work per click, which at 100 concurren
 p99 of hundreds of ms, while ack-then-record keeps p99 ack latency at a few ms; Slack's 3-second deadline
 is never at risk either way, and the answer is recorded exactly once in both (delivery ids plus the
 answers' unique constraint), so clicks, slash commands, modal submissions and DM events all ack first.
+Every event's actor carries the user groups they are in (``People.groups``, cached per workspace), so teams
+linked to a user group follow it (``bot.team_groups``).
 
 Usage: ``build_slack_app(settings, quiz)`` gives a ``SlackBot`` (tests drive it on an ephemeral port);
 ``connected(settings, bot)`` connects it for a ``with`` block (``adapters.runner`` uses it, beside the
@@ -25,7 +27,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
@@ -42,7 +44,7 @@ from bot import commands as cmd
 from bot.app import QuizApp
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, InstructorHandler
-from bot.events import Where
+from bot.events import Event, Where
 from bot.messages import warning
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,15 @@ class Listeners:
         if isinstance(parsed, cmd.InstructorCommand | cmd.ShowHelp):  # only these depend on the admin flag
             person = await self._people.lookup(str(body.get("team_id", "")), str(body.get("user_id", "")))
             is_admin, name = person.is_admin, person.display_name
-        await self._dispatcher.handle(translate.command_event(body, is_admin=is_admin, display_name=name))
+        await self._handle(translate.command_event(body, is_admin=is_admin, display_name=name))
+
+    async def _handle(self, event: Event) -> None:
+        """Dispatch ``event`` with its actor's user groups (``People.groups``; None when unknown)."""
+        actor = event.actor
+        groups = await self._people.groups(actor.workspace_id, actor.user_id)
+        if groups is not None:
+            event = replace(event, actor=replace(actor, groups=groups))
+        await self._dispatcher.handle(event)
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
@@ -134,7 +144,7 @@ class Listeners:
             self._background.spawn(self._refuse(body))
             return
         if event is not None:
-            self._background.spawn(self._dispatcher.handle(event))
+            self._background.spawn(self._handle(event))
 
     async def _refuse(self, body: Mapping[str, Any]) -> None:
         actor = translate.actor_of(body)
@@ -157,12 +167,12 @@ class Listeners:
             await ack(response_action="errors", errors={ANSWER_BLOCK: "Type an answer first."})
             return
         await ack()
-        self._background.spawn(self._dispatcher.handle(event))
+        self._background.spawn(self._handle(event))
 
     async def on_message(self, body: dict[str, Any]) -> None:
         event = translate.message_event(body)
         if event is not None:
-            self._background.spawn(self._dispatcher.handle(event))
+            self._background.spawn(self._handle(event))
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack listener failed on %s: %r", body.get("type"), error)

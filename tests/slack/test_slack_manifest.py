@@ -17,6 +17,7 @@ SCOPE_OF = {
     "users_info": "users:read",
     "views_open": None,
     "files_upload_v2": "files:write",
+    "usergroups_list": "usergroups:read",
 }
 EVENT_SCOPES = {"message.im": "im:history"}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .blockkit import message_text_too_long, validate_blocks, validate_view
-from .workspace import JSON, Channel, Ephemeral, Message, UploadedFile, User, View, Workspace
+from .workspace import JSON, Channel, Ephemeral, Message, UploadedFile, User, UserGroup, View, Workspace
 
 MAX_DM_USERS = 8
 
@@ -65,6 +65,14 @@ def _json_arg(args: JSON, key: str, error: str) -> Any:
 def _str_arg(args: JSON, key: str) -> str:
     value = args.get(key)
     return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _bool_arg(args: JSON, key: str) -> bool:
+    """Booleans arrive as true/false, 1/0 (slack_sdk sends 1/0 in query strings) or JSON booleans."""
+    value = args.get(key)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true")
+    return bool(value)
 
 
 def _require(args: JSON, *keys: str) -> None:
@@ -323,12 +331,25 @@ def users_info(ws: Workspace, args: JSON, ctx: Context) -> JSON:
     return {"ok": True, "user": _user(ws, ctx, _str_arg(args, "user")).to_slack()}
 
 
+def usergroups_list(ws: Workspace, args: JSON, ctx: Context) -> JSON:
+    """The workspace's user groups (disabled ones only with ``include_disabled``); ``users`` only with
+    ``include_users``, ``user_count`` with ``include_count``, as Slack documents them."""
+    team = _str_arg(args, "team_id")
+    if team and team != ws.team_id:
+        raise SlackError("team_not_found")
+    groups: list[UserGroup] = [
+        g for g in ws.usergroups.values() if not g.disabled or _bool_arg(args, "include_disabled")
+    ]
+    users, count = _bool_arg(args, "include_users"), _bool_arg(args, "include_count")
+    return {"ok": True, "usergroups": [g.to_slack(include_users=users, include_count=count) for g in groups]}
+
+
 def usergroups_users_list(ws: Workspace, args: JSON, ctx: Context) -> JSON:
     _require(args, "usergroup")
-    members = ws.usergroups.get(_str_arg(args, "usergroup"))
-    if members is None:
+    group = ws.usergroups.get(_str_arg(args, "usergroup"))
+    if group is None:
         raise SlackError("no_such_subteam")
-    return {"ok": True, "users": list(members)}
+    return {"ok": True, "users": list(group.users)}
 
 
 def files_get_upload_url_external(ws: Workspace, args: JSON, ctx: Context) -> JSON:
@@ -406,6 +427,7 @@ METHODS: dict[str, Handler] = {
     "views.push": views_push,
     "views.update": views_update,
     "users.info": users_info,
+    "usergroups.list": usergroups_list,
     "usergroups.users.list": usergroups_users_list,
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,

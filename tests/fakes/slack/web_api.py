@@ -36,6 +36,7 @@ from .workspace import (
     ResponseUrlPost,
     UploadedFile,
     User,
+    UserGroup,
     Workspace,
 )
 
@@ -147,9 +148,29 @@ class FakeSlack:
             self.ws.channels[channel_id] = channel
         return channel
 
-    def add_usergroup(self, usergroup_id: str, users: Iterable[str]) -> None:
+    def add_usergroup(
+        self,
+        usergroup_id: str,
+        users: Iterable[str],
+        *,
+        handle: str | None = None,
+        name: str | None = None,
+        disabled: bool = False,
+    ) -> UserGroup:
+        """A user group (``@handle``, default the id in lower case) with ``users`` as members; adding it
+        again replaces it (membership changes)."""
+        handle = handle or usergroup_id.lower()
+        group = UserGroup(
+            id=usergroup_id,
+            team_id=self.ws.team_id,
+            handle=handle,
+            name=name or handle,
+            users=list(users),
+            disabled=disabled,
+        )
         with self.ws.changing():
-            self.ws.usergroups[usergroup_id] = list(users)
+            self.ws.usergroups[usergroup_id] = group
+        return group
 
     def fail_next(
         self,

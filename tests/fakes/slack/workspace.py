@@ -51,6 +51,45 @@ class User:
 
 
 @dataclass
+class UserGroup:
+    """A user group (``@handle`` mentions it) as usergroups.list describes it; ``users`` are member ids."""
+
+    id: str
+    team_id: str
+    handle: str
+    name: str
+    users: list[str] = field(default_factory=list)
+    description: str = ""
+    disabled: bool = False
+    created: int = field(default_factory=lambda: int(time.time()))
+
+    def to_slack(self, *, include_users: bool, include_count: bool) -> JSON:
+        data: JSON = {
+            "id": self.id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": self.name,
+            "description": self.description,
+            "handle": self.handle,
+            "is_external": False,
+            "date_create": self.created,
+            "date_update": self.created,
+            "date_delete": self.created if self.disabled else 0,
+            "auto_type": None,
+            "created_by": "USLACKBOT",
+            "updated_by": "USLACKBOT",
+            "deleted_by": "USLACKBOT" if self.disabled else None,
+            "prefs": {"channels": [], "groups": []},
+        }
+        if include_users:
+            data["users"] = list(self.users)
+        if include_count:
+            data["user_count"] = len(self.users)
+        return data
+
+
+@dataclass
 class Channel:
     """A conversation: public/private channel, or an IM (``is_im``, with the other ``user``)."""
 
@@ -228,7 +267,7 @@ class Workspace:
         self.changed = threading.Condition(self.lock)
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
-        self.usergroups: dict[str, list[str]] = {}
+        self.usergroups: dict[str, UserGroup] = {}
         self.messages: dict[tuple[str, str], Message] = {}
         self.ephemerals: list[Ephemeral] = []
         self.views: dict[str, View] = {}
