@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[Reply], Awaitable[None]]
+CLAIM_BATCH = 25  # occurrences claimed and prepared per transaction
 HEARTBEAT_EVERY = timedelta(minutes=1)  # a retrying claim is refreshed this often (stale after 15 minutes)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -309,7 +310,7 @@ class Scheduler:
         pending = await asyncio.to_thread(self._unresolved, due, moment)
         report.skipped += len(due) - len(pending)
         self._ensure_gate()
-        outcomes = await asyncio.gather(*(self._run_one(by_id[d.schedule_id], d, moment) for d in pending))
+        outcomes = await self._run_all(by_id, pending, moment)
         for item, outcome in zip(pending, outcomes, strict=True):
             if self._metrics is not None and outcome in (POSTED, FAILED):
                 self._metrics.record_scheduled_post(by_id[item.schedule_id].platform, outcome)
@@ -345,13 +346,45 @@ class Scheduler:
 
         return run_unit(self._sessions, check)
 
-    async def _run_one(self, spec: ScheduleSpec, due: Due, now: datetime) -> str:
+    async def _run_all(
+        self, by_id: Mapping[int, ScheduleSpec], pending: Sequence[Due], now: datetime
+    ) -> list[str]:
+        """Claim and prepare the occurrences ``CLAIM_BATCH`` to a transaction, each batch's posts going out
+        while the next is claimed; the outcome of each, in order."""
+        runs: list[asyncio.Future[str]] = []
+        for start in range(0, len(pending), CLAIM_BATCH):
+            chunk = pending[start : start + CLAIM_BATCH]
+            plans = await asyncio.to_thread(self._claim_chunk, by_id, chunk, now)
+            for item, plan in zip(chunk, plans, strict=True):
+                runs.append(
+                    asyncio.ensure_future(self._run_planned(by_id[item.schedule_id], item, plan, now))
+                )
+        return list(await asyncio.gather(*runs))
+
+    def _claim_chunk(
+        self, by_id: Mapping[int, ScheduleSpec], chunk: Sequence[Due], now: datetime
+    ) -> list[Planned | BaseException | None]:
+        """One transaction claiming and preparing ``chunk``; when one of them fails, one transaction each, so
+        the failure stays with its occurrence (an exception in its place) and the others go out."""
+
+        def one(session: Session, item: Due) -> Planned | None:
+            return self._claim_and_prepare(session, by_id[item.schedule_id], item, now)
+
         try:
-            planned = await asyncio.to_thread(
-                run_unit, self._sessions, lambda s: self._claim_and_prepare(s, spec, due, now)
-            )
+            return list(run_unit(self._sessions, lambda s: [one(s, item) for item in chunk]))
         except Exception:
-            log.exception("could not prepare schedule %s occurrence %s/%s", spec.id, due.day, due.slot)
+            if len(chunk) == 1:
+                log.exception("could not prepare occurrence %s", chunk[0])
+                return [RuntimeError("could not prepare")]
+        results: list[Planned | BaseException | None] = []
+        for item in chunk:
+            results.extend(self._claim_chunk(by_id, [item], now))
+        return results
+
+    async def _run_planned(
+        self, spec: ScheduleSpec, due: Due, planned: Planned | BaseException | None, now: datetime
+    ) -> str:
+        if isinstance(planned, BaseException):
             return "error"
         if planned is None:
             return "skipped"

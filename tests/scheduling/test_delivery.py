@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import FakeClock
 from bot.events import ChoiceSelected, Where
 from bot.messages import Notice, NoticeLevel, QuestionCard
-from bot.scheduler import RetryPolicy, retry_after_of
-from bot.storage.models import Occurrence, Post
+from bot.scheduler import CLAIM_BATCH, RetryPolicy, retry_after_of
+from bot.storage.models import Occurrence, Post, QuestionRow
 
 from .kit import PLATFORM, START, WORKSPACE, FlakyPort, PlatformError, World, question, store
 
@@ -153,3 +153,29 @@ def test_close_after_duration_overrides_the_next_post(session_factory: sessionma
     world.port.take()
     world.clock.set(NINE + timedelta(hours=2, minutes=1))
     assert world.run_due().closed == 1
+
+
+def test_occurrences_are_claimed_in_batches_and_one_that_cannot_be_prepared_holds_up_no_other(
+    session_factory: sessionmaker[Session],
+) -> None:
+    port = FlakyPort()
+    world = make(session_factory, port=port)
+    with session_factory() as session:  # a bank whose only question is stored corrupt: preparing it raises
+        store(session, [question("qbad", "Broken", bank="broken")])
+        bad = session.get(QuestionRow, "qbad")
+        assert bad is not None
+        bad.data = {"id": "qbad", "kind": "single"}
+        session.commit()
+    channels = [f"C{i}" for i in range(1, CLAIM_BATCH + 6)]  # more than one batch
+    for channel in channels:
+        world.command("/quiz schedule daily 09:00 docker", channel=channel)
+    world.command("/quiz schedule daily 09:00 bank broken", channel="CBAD")
+    world.clock.set(NINE)
+    report = world.run_due()
+    assert report.posted == len(channels)
+    assert sorted(s.channel for s in port.sent if s.kind == "post") == sorted(channels)
+    with session_factory() as s:
+        statuses = dict(s.execute(select(Occurrence.schedule_id, Occurrence.status)).all())
+    assert sum(1 for status in statuses.values() if status == "posted") == len(channels)
+    assert len(statuses) == len(channels)  # the broken one's claim was rolled back with its transaction
+    assert world.run_due().posted == 0  # nothing twice
