@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bankrows import store_question_rows
 from fakes.discord import (
     CallbackRecord,
     FakeDiscord,
@@ -29,7 +30,7 @@ from bot.config import DiscordSettings, Settings
 from bot.dispatcher import InstructorHandler, run_unit
 from bot.events import Where
 from bot.scheduler import RetryPolicy, RunReport, Scheduler, dispatcher_delivery
-from bot.storage.models import AnswerRow, Bank, Base, Post, QuestionRow, User
+from bot.storage.models import AnswerRow, Base, Post, User
 from questions.model import (
     Choice,
     ChoiceAnswer,
@@ -104,22 +105,7 @@ def store_questions(quiz: QuizApp, questions: Sequence[Question] = QUESTIONS) ->
     """Create the tables and insert the questions as the bank store would."""
     Base.metadata.create_all(quiz.engine)
     with quiz.sessions() as s:
-        s.add(Bank(name="discord", title="Discord tests", imported_at=START))
-        s.flush()
-        for q in questions:
-            s.add(
-                QuestionRow(
-                    id=q.id,
-                    bank="discord",
-                    kind=q.kind.value,
-                    topic=q.topic,
-                    difficulty=q.difficulty.value if q.difficulty else None,
-                    data=q.model_dump(mode="json"),
-                    active=True,
-                    updated_at=START,
-                )
-            )
-        s.commit()
+        store_question_rows(s, questions, bank="discord", title="Discord tests", now=START)
 
 
 def settings_for(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+from bankrows import store_question_rows
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FakeClock
@@ -20,7 +21,6 @@ from bot.messages import Message
 from bot.ports import MessageRef
 from bot.quiz import QuizOptions, QuizService
 from bot.services import PlayerService, Services
-from bot.storage.models import Bank, QuestionRow
 from questions.model import (
     Choice,
     ChoiceAnswer,
@@ -157,24 +157,7 @@ def q_open(qid: str = "qk8s2") -> Question:
 
 def store_questions(session: Session, questions: Sequence[Question]) -> None:
     """Insert questions as rows (``data`` is exactly the model dump), as the bank store does."""
-    now = START
-    if session.get(Bank, "test") is None:
-        session.add(Bank(name="test", title="Test bank", imported_at=now))
-        session.flush()
-    for q in questions:
-        session.add(
-            QuestionRow(
-                id=q.id,
-                bank="test",
-                kind=q.kind.value,
-                topic=q.topic,
-                difficulty=q.difficulty.value if q.difficulty else None,
-                data=q.model_dump(mode="json"),
-                active=True,
-                updated_at=now,
-            )
-        )
-    session.commit()
+    store_question_rows(session, questions, bank="test", title="Test bank", now=START)
 
 
 class Env:

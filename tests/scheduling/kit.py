@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
 
+from bankrows import store_question_rows
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FakeClock
@@ -21,7 +22,6 @@ from bot.ports import MessageRef
 from bot.quiz import QuizOptions, QuizService
 from bot.scheduler import RetryPolicy, RunReport, Scheduler, dispatcher_delivery
 from bot.services import PlayerService, Services
-from bot.storage.models import Bank, QuestionRow
 from questions.model import Choice, ChoiceAnswer, Kind, Question, Review, Source
 
 PLATFORM = "test"
@@ -48,23 +48,7 @@ def question(qid: str, topic: str, *, bank: str = "test", review_url: str | None
 
 def store(session: Session, questions: list[Question]) -> None:
     """Store questions as the bank store does (bank rows created as needed)."""
-    for bank in sorted({q.bank or "test" for q in questions}):
-        if session.get(Bank, bank) is None:
-            session.add(Bank(name=bank, title=bank, imported_at=START))
-    session.flush()
-    for q in questions:
-        session.add(
-            QuestionRow(
-                id=q.id,
-                bank=q.bank or "test",
-                kind=q.kind.value,
-                topic=q.topic,
-                data=q.model_dump(mode="json"),
-                active=True,
-                updated_at=START,
-            )
-        )
-    session.commit()
+    store_question_rows(session, questions, bank="test", now=START)
 
 
 @dataclass

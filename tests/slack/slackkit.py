@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bankrows import store_question_rows
 from fakes.slack import FakeSlack, PayloadFactory, SentRequest, SlackRequestSender
 from sqlalchemy import select
 
@@ -23,7 +24,7 @@ from bot.dispatcher import run_unit
 from bot.events import Where
 from bot.instructor import InstructorHandler
 from bot.scheduler import RetryPolicy, RunReport, Scheduler, dispatcher_delivery
-from bot.storage.models import AnswerRow, Bank, Base, Post, QuestionRow, User
+from bot.storage.models import AnswerRow, Base, Post, User
 from questions.model import (
     Choice,
     ChoiceAnswer,
@@ -101,22 +102,7 @@ def store_questions(quiz: QuizApp, questions: Sequence[Question] = QUESTIONS) ->
     """Create the tables and insert the questions as the bank store would."""
     Base.metadata.create_all(quiz.engine)
     with quiz.sessions() as s:
-        s.add(Bank(name="slack", title="Slack tests", imported_at=START))
-        s.flush()
-        for q in questions:
-            s.add(
-                QuestionRow(
-                    id=q.id,
-                    bank="slack",
-                    kind=q.kind.value,
-                    topic=q.topic,
-                    difficulty=q.difficulty.value if q.difficulty else None,
-                    data=q.model_dump(mode="json"),
-                    active=True,
-                    updated_at=START,
-                )
-            )
-        s.commit()
+        store_question_rows(s, questions, bank="slack", title="Slack tests", now=START)
 
 
 @dataclass
