@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bankrows import store_question_rows
+from chatquestions import chat_questions
 from fakes.discord import (
     CallbackRecord,
     FakeDiscord,
@@ -32,15 +33,7 @@ from bot.events import Where
 from bot.scheduler import RetryPolicy, RunReport, Scheduler, dispatcher_delivery
 from bot.storage.models import AnswerRow, Base, Post, User
 from questions.model import (
-    Choice,
-    ChoiceAnswer,
-    Difficulty,
-    Kind,
-    OpenAnswer,
     Question,
-    Review,
-    ShortAnswer,
-    Source,
 )
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -48,57 +41,7 @@ INSTRUCTOR_ROLE = "Quizmasters"
 MANAGE_GUILD = 1 << 5
 
 
-def _q(**data: Any) -> Question:
-    return Question.model_validate({"source": Source(file="discord.md"), "bank": "discord", **data})
-
-
-SINGLE = _q(
-    id="qd_single",
-    kind=Kind.SINGLE,
-    prompt="Which instruction sets the working directory?\n\n```dockerfile\nFROM python:3.11\nWORKDIR /app\n```",
-    choices=(
-        Choice(key="A", text="RUN cd", why_wrong="Each RUN is its own shell; cd does not persist."),
-        Choice(key="B", text="WORKDIR"),
-        Choice(key="C", text="CHDIR", why_wrong="There is no CHDIR instruction."),
-        Choice(key="D", text="ENV PWD"),
-    ),
-    answer=ChoiceAnswer(keys=("B",)),
-    explanation="WORKDIR sets the directory for later instructions.",
-    topic="Docker",
-    difficulty=Difficulty.EASY,
-    review=Review(title="Dockerfile reference", url="https://docs.docker.com/reference/dockerfile/"),
-)
-MULTI = _q(
-    id="qd_multi",
-    kind=Kind.MULTI,
-    prompt="Which are Docker storage options? (select all that apply)",
-    choices=(
-        Choice(key="A", text="volumes"),
-        Choice(key="B", text="bind mounts"),
-        Choice(key="C", text="tmpfs mounts"),
-        Choice(key="D", text="registry mounts"),
-    ),
-    answer=ChoiceAnswer(keys=("A", "B", "C")),
-    topic="Storage",
-)
-SHORT = _q(
-    id="qd_short",
-    kind=Kind.SHORT,
-    prompt="Which kubectl command lists the pods?",
-    answer=ShortAnswer(accepted=("kubectl get pods",)),
-    topic="Kubernetes",
-)
-OPEN = _q(
-    id="qd_open",
-    kind=Kind.OPEN,
-    prompt="Explain what a readiness probe is for.",
-    answer=OpenAnswer(
-        model_answer="It tells Kubernetes when a pod may receive traffic.",
-        key_points=("traffic only when ready",),
-    ),
-    topic="Probes",
-)
-QUESTIONS = (SINGLE, MULTI, SHORT, OPEN)
+QUESTIONS = SINGLE, MULTI, SHORT, OPEN = chat_questions("qd", "discord")
 
 
 def store_questions(quiz: QuizApp, questions: Sequence[Question] = QUESTIONS) -> None:
