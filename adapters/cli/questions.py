@@ -8,23 +8,20 @@ least one question was found, 1 when none was (the file's message says why), 2 w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from adapters.cli.db import in_database
 from adapters.cli.grade import grade_command
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.storage import banks as bank_store
-from bot.storage import migrate
-from bot.storage.db import make_engine, make_session_factory, safe_url
+from bot.storage.db import safe_url
 from questions.canonical import write_bank
 from questions.importers import ImportReport, import_files
 from questions.model import ChoiceAnswer, OpenAnswer, Question, ShortAnswer
@@ -101,18 +98,6 @@ def print_report(console: Console, report: ImportReport) -> None:
         console.print(f"[cyan]note[/cyan] {note}")
 
 
-@contextmanager
-def _session() -> Iterator[Session]:
-    url = Settings().database_url
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        with make_session_factory(engine)() as session, session.begin():
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _database_error(exc: Exception) -> typer.Exit:
     url = Settings().database_url
     typer.echo(f"Database {safe_url(url)}: {exc.__class__.__name__}: {exc}", err=True)
@@ -123,12 +108,15 @@ def _store(report: ImportReport, files: list[Path]) -> dict[str, bank_store.Sync
     results = {}
     now = SystemClock().now()
     source = ", ".join(p.name for p in files)
-    with _session() as session:
+
+    def store(session: Session) -> None:
         for name, title in report.banks.items():
             questions = [q for q in report.questions if q.bank == name]
             results[name] = bank_store.sync_bank(
                 session, name=name, title=title, questions=questions, source=source, now=now
             )
+
+    in_database(store)
     return results
 
 
@@ -155,7 +143,7 @@ def import_command(
     if not dry_run and report.questions:
         try:
             results = _store(report, [p for p in paths if p.name not in {e.file for e in report.errors}])
-        except (SQLAlchemyError, migrate.SchemaMismatchError, ValueError) as exc:
+        except ValueError as exc:  # a bank the store refuses (duplicate ids)
             raise _database_error(exc) from exc
         if json_output:
             document["stored"] = {name: vars(result) for name, result in results.items()}
@@ -179,11 +167,7 @@ def import_command(
 @app.command("list")
 def list_command() -> None:
     """List the banks in the database with their active questions by kind and topic."""
-    try:
-        with _session() as session:
-            summaries = bank_store.list_banks(session)
-    except (SQLAlchemyError, migrate.SchemaMismatchError) as exc:
-        raise _database_error(exc) from exc
+    summaries = in_database(bank_store.list_banks)
     console = Console(highlight=False)
     if not summaries:
         console.print("No banks yet: import one with `quizmaster questions import FILE.md`.")
@@ -204,13 +188,10 @@ def export_command(
 ) -> None:
     """Export a stored bank as canonical Markdown (see questions/FORMAT.md)."""
     try:
-        with _session() as session:
-            title, questions = bank_store.load_bank(session, bank)
+        title, questions = in_database(lambda session: bank_store.load_bank(session, bank))
     except KeyError as exc:
         typer.echo(f"No bank named {bank!r}: `quizmaster questions list` shows the banks.", err=True)
         raise typer.Exit(code=1) from exc
-    except (SQLAlchemyError, migrate.SchemaMismatchError) as exc:
-        raise _database_error(exc) from exc
     text = write_bank(questions, bank=bank, title=title)
     if out is None:
         typer.echo(text, nl=False)
