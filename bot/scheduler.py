@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.dispatcher import run_unit
 from bot.events import Actor, Where
-from bot.messages import Message, error
+from bot.messages import error
 from bot.occurrences import (
     CLAIMED,
     FAILED,
@@ -682,8 +682,3 @@ def build_scheduler(
         review_base_url=app.settings.review_base_url,
         metrics=app.metrics,
     )
-
-
-def message_of(reply: Reply) -> Message:
-    """The message a reply carries (tests and the console use it)."""
-    return reply.message
