@@ -8,7 +8,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("bench_grading", "bench_import", "bench_answers", "bench_leaderboard", "bench_slack", "bench_discord", "bench_schedule")
+BENCHMARKS = (
+    "bench_grading",
+    "bench_import",
+    "bench_answers",
+    "bench_leaderboard",
+    "bench_slack",
+    "bench_discord",
+    "bench_schedule",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -49,7 +49,10 @@ def main(argv: list[str]) -> int:
     print(f"Import result: {len(report.questions)} questions, {len(report.skipped)} skipped items")
     md = MarkdownIt("commonmark").enable("table")
     rates = measure_interleaved(
-        [("importer", lambda: import_text(text, file="bench.md"), 1), ("markdown-it parse", lambda: md.parse(text), 1)],
+        [
+            ("importer", lambda: import_text(text, file="bench.md"), 1),
+            ("markdown-it parse", lambda: md.parse(text), 1),
+        ],
         rounds=rounds,
     )
     rows = [(name, f"{r.best * megabytes:.2f}", f"{r.median * megabytes:.2f}") for name, r in rates.items()]

@@ -268,7 +268,7 @@ def _count_answers(quiz: QuizApp) -> int:
         return int(s.scalar(select(func.count()).select_from(AnswerRow)) or 0)
 
 
-async def _bench_one(backend: str, url: str, concurrency: int, answers: int) -> Row:
+async def _bench_one(backend: str, url: str, concurrency: int, answers: int, front: str = "process") -> Row:
     fake = FakeSlackProcess()
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -281,7 +281,10 @@ async def _bench_one(backend: str, url: str, concurrency: int, answers: int) -> 
     try:
         _seed(quiz)
         bot = build_slack_app(settings, quiz)
-        runner, port = await bot.start_http("127.0.0.1", 0)
+        if front == "process":
+            port = (await bot.start_front("127.0.0.1", 0)).port
+        else:
+            runner, port = await bot.start_http("127.0.0.1", 0)
         try:
             requests, expected = await _prepare(bot, quiz, fake, answers)
             dms_before = fake.feedback_dms()
@@ -293,7 +296,10 @@ async def _bench_one(backend: str, url: str, concurrency: int, answers: int) -> 
             stop.set()
             recorded_at = await poller
         finally:
-            await runner.cleanup()
+            if front == "process":
+                await bot.stop_front()
+            else:
+                await runner.cleanup()
             await bot.close()
         recorded, doubled = _check(quiz, expected)
         feedback = fake.feedback_dms() - dms_before

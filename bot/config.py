@@ -24,6 +24,7 @@ class SlackSettings(BaseModel):
     signing_secret: str | None = None
     mode: Literal["socket", "http"] = "socket"
     http_port: int = 3000
+    http_front: Literal["process", "inline"] = "process"  # HTTP mode: ack in a separate process or inline
     api_base_url: str | None = None  # tests point this at the fake Slack; must end with "/"
 
 

@@ -163,8 +163,9 @@ def settings_for(fake: FakeSlack, db_url: str, *, mode: str = "http") -> Setting
 
 
 @asynccontextmanager
-async def slack_env(db_url: str, **fake_options: Any) -> AsyncIterator[SlackEnv]:
-    """The whole stack: FakeSlack, the core on ``db_url``, the Bolt app serving on 127.0.0.1:<ephemeral>."""
+async def slack_env(db_url: str, *, front: bool = False, **fake_options: Any) -> AsyncIterator[SlackEnv]:
+    """The whole stack: FakeSlack, the core on ``db_url``, the Bolt app serving on 127.0.0.1:<ephemeral>,
+    in this process or (``front``) in the HTTP front process (``adapters.slack.front``)."""
     async with FakeSlack(**fake_options) as fake:
         clock = FakeClock(START)
         settings = settings_for(fake, db_url)
@@ -172,14 +173,20 @@ async def slack_env(db_url: str, **fake_options: Any) -> AsyncIterator[SlackEnv]
         store_questions(quiz)
         instructor = quiz.instructor_handler()
         bot = build_slack_app(settings, quiz, instructor_handler=instructor, update_interval=0)
-        runner, port = await bot.start_http("127.0.0.1", 0)
+        runner = None
+        if front:
+            port = (await bot.start_front("127.0.0.1", 0)).port
+        else:
+            runner, port = await bot.start_http("127.0.0.1", 0)
         sender = SlackRequestSender(f"http://127.0.0.1:{port}/slack/events", SECRET, PayloadFactory(fake))
         try:
             yield SlackEnv(fake, bot, quiz, sender, clock, instructor)
         finally:
             await sender.close()
             await bot.drain()
-            await runner.cleanup()
+            if runner is not None:
+                await runner.cleanup()
+            await bot.stop_front()
             await bot.close()
             await asyncio.sleep(0)
             quiz.close()

@@ -1,0 +1,116 @@
+"""The work Slack requests leave after their ack, done in this process through the core.
+
+``SlackWork.submit`` is the job sink (``adapters.slack.jobs``): answers go to the ``AnswerBatcher`` (recorded
+in batches: a burst of clicks costs one commit per batch), everything else runs as a background task.
+Every event's actor carries the user groups they are in (``People.groups``, cached per workspace), so teams
+linked to a user group follow it (``bot.team_groups``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from adapters.slack import translate
+from adapters.slack.jobs import Dispatch, Job, Refuse, RunCommand
+from adapters.slack.people import People
+from adapters.slack.port import SlackPort
+from adapters.slack.render import answer_modal
+from bot import commands as cmd
+from bot.batching import AnswerBatcher
+from bot.dispatcher import Dispatcher
+from bot.events import ChoiceSelected, Event, SelfRated, TextAnswered
+from bot.messages import warning
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_WORK = 16
+BAD_ACTION = "That button is not one of this quiz's (or it expired). Type /quiz for a new question."
+ANSWERS = (ChoiceSelected, TextAnswered, SelfRated)
+
+
+@dataclass
+class Background:
+    """Work started after an ack: tasks kept referenced until done, at most ``limit`` running at once."""
+
+    limit: int = MAX_CONCURRENT_WORK
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _gate: asyncio.Semaphore | None = None
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` soon; errors are logged, never raised into Bolt."""
+        task = asyncio.get_running_loop().create_task(self._run(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, work: Coroutine[Any, Any, None]) -> None:
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.limit)
+        async with self._gate:
+            try:
+                await work
+            except Exception:
+                log.exception("background Slack work failed")
+
+    async def drain(self) -> None:
+        """Wait until every started task (and what they started) has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+
+class SlackWork:
+    """Does the jobs in this process, through the core's dispatcher and the Slack port."""
+
+    def __init__(self, dispatcher: Dispatcher, port: SlackPort, people: People, batcher: AnswerBatcher):
+        self._dispatcher = dispatcher
+        self._port = port
+        self._people = people
+        self._batcher = batcher
+        self._background = Background()
+
+    def submit(self, job: Job) -> None:
+        """Start ``job`` (the sink the listeners hand their jobs to)."""
+        if isinstance(job, Dispatch):
+            self._background.spawn(self._dispatch(job.event))
+        elif isinstance(job, RunCommand):
+            self._background.spawn(self._command(job.fields))
+        elif isinstance(job, Refuse):
+            self._background.spawn(self._port.post_private(job.where, job.user_id, warning(BAD_ACTION)))
+        else:
+            view = answer_modal(job.post_id, job.channel_id)
+            self._background.spawn(self._port.open_modal(job.trigger_id, view))
+
+    async def drain(self) -> None:
+        """Wait until every job submitted so far (and the answers they queued) is done."""
+        while self._background.running or self._batcher.pending:
+            await self._background.drain()
+            await self._batcher.drain()
+
+    async def _dispatch(self, event: Event) -> None:
+        event = await self._with_groups(event)
+        if isinstance(event, ANSWERS):
+            self._batcher.submit(event)
+        else:
+            await self._dispatcher.handle(event)
+
+    async def _command(self, fields: Mapping[str, str]) -> None:
+        parsed = cmd.parse_command(fields.get("text", ""))
+        is_admin, name = False, None
+        if isinstance(parsed, cmd.InstructorCommand | cmd.ShowHelp):  # only these depend on the admin flag
+            person = await self._people.lookup(fields.get("team_id", ""), fields.get("user_id", ""))
+            is_admin, name = person.is_admin, person.display_name
+        event = translate.command_event(fields, is_admin=is_admin, display_name=name)
+        await self._dispatcher.handle(await self._with_groups(event))
+
+    async def _with_groups(self, event: Event) -> Event:
+        """``event`` with its actor's user groups (``People.groups``; unchanged when unknown)."""
+        actor = event.actor
+        groups = await self._people.groups(actor.workspace_id, actor.user_id)
+        return event if groups is None else replace(event, actor=replace(actor, groups=groups))
