@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from sqlalchemy import Engine, Executable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -259,15 +259,13 @@ class Dispatcher:
         stale = [r for r in replies if isinstance(r, UpdatePosted) and _open_card(r.message)]
         if not stale:
             return replies
-        fresh: dict[int, Reply] = {}
+        cards = [cast(QuestionCard, reply.message) for reply in stale]  # _open_card checked the type
         with self._sessions() as session:
-            for reply in stale:
-                card = reply.message
-                assert isinstance(card, QuestionCard)
-                count = self._services.quiz.answer_count(session, card.post_id)
-                fresh[id(reply)] = UpdatePosted(
-                    reply.ref, replace(card, answered_count=max(card.answered_count, count))
-                )
+            counts = self._services.quiz.answer_counts(session, [card.post_id for card in cards])
+        fresh: dict[int, Reply] = {}
+        for reply, card in zip(stale, cards, strict=True):
+            count = max(card.answered_count, counts[card.post_id])
+            fresh[id(reply)] = UpdatePosted(reply.ref, replace(card, answered_count=count))
         return [fresh.get(id(r), r) for r in replies]
 
     async def close_due(self) -> int:

@@ -19,7 +19,7 @@ import json
 import random
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -323,6 +323,11 @@ _EARLIER_ANSWER = select(_ANSWERS.c.id, _ANSWERS.c.response).where(
     _ANSWERS.c.post_id == bindparam("post_id"), _ANSWERS.c.user_pk == bindparam("user_pk")
 )
 _ANSWER_COUNT = select(func.count()).where(_ANSWERS.c.post_id == bindparam("post_id"))
+_ANSWER_COUNTS = (
+    select(_ANSWERS.c.post_id, func.count())
+    .where(_ANSWERS.c.post_id.in_(bindparam("post_ids", expanding=True)))
+    .group_by(_ANSWERS.c.post_id)
+)
 _INSERT_ANSWER = insert(_ANSWERS)
 
 
@@ -545,6 +550,15 @@ class QuizService:
     def answer_count(session: Session, post_id: int) -> int:
         """How many answers a post has (committed ones, when called in a fresh transaction)."""
         return int(session.connection().execute(_ANSWER_COUNT, {"post_id": post_id}).scalar_one())
+
+    @staticmethod
+    def answer_counts(session: Session, post_ids: Collection[int]) -> dict[int, int]:
+        """``answer_count`` of several posts in one query."""
+        if not post_ids:
+            return {}
+        rows = session.connection().execute(_ANSWER_COUNTS, {"post_ids": sorted(set(post_ids))})
+        counts = {int(post_id): int(count) for post_id, count in rows}
+        return {post_id: counts.get(post_id, 0) for post_id in post_ids}
 
     @staticmethod
     def message_ref(post: Post | PostFacts) -> MessageRef | None:

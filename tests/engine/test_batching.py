@@ -1,0 +1,148 @@
+"""Answers recorded in batches (``Dispatcher.record_batch``, ``bot.batching.AnswerBatcher``): one commit for
+many answers, the same replies as one unit each, double clicks and repeated deliveries inside one batch, and
+a batch that fails falling back to one unit per event with nothing lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, event, func, select
+
+from bot.batching import AnswerBatcher
+from bot.events import Actor, ChoiceSelected, Event, Where
+from bot.messages import Feedback, Notice, QuestionCard
+from bot.ports import ToDirect, ToUser, UpdatePosted
+from bot.storage.models import AnswerRow
+
+from .quizkit import Env
+from .test_answer_path import post_to_channel
+
+
+@contextmanager
+def counting_commits(env: Env) -> Iterator[list[int]]:
+    """A one-item list holding how many transactions were committed on the env's engine meanwhile."""
+    engine = env.sessions.kw["bind"]
+    assert isinstance(engine, Engine)
+    commits = [0]
+
+    def on_commit(_connection: object) -> None:
+        commits[0] += 1
+
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield commits
+    finally:
+        event.remove(engine, "commit", on_commit)
+
+
+def answers_by_user(env: Env, post_id: int) -> dict[str, int]:
+    from bot.storage.models import User
+
+    with env.sessions() as s:
+        rows = s.execute(
+            select(User.user_id, func.count())
+            .join(AnswerRow, AnswerRow.user_pk == User.id)
+            .where(AnswerRow.post_id == post_id)
+            .group_by(User.user_id)
+        ).all()
+    return {user: n for user, n in rows}
+
+
+def clicks(env: Env, post_id: int, users: range, key: str = "B") -> list[ChoiceSelected]:
+    return [ChoiceSelected(env.actor(f"U{i}"), env.where, post_id, (key,), f"click-{i}") for i in users]
+
+
+def test_a_batch_records_every_answer_in_one_commit_with_each_ones_replies(env: Env) -> None:
+    post_id = post_to_channel(env)
+    events = clicks(env, post_id, range(30))
+    with counting_commits(env) as commits:
+        per_event = asyncio.run(env.dispatcher.record_batch(events))
+    assert commits == [1]
+    assert answers_by_user(env, post_id) == {f"U{i}": 1 for i in range(30)}
+    assert len(per_event) == 30
+    for replies in per_event:
+        feedback = [r for r in replies if isinstance(r, ToDirect) and isinstance(r.message, Feedback)]
+        assert len(feedback) == 1 and feedback[0].message.verdict == "correct"  # type: ignore[union-attr]
+    counts = [
+        r.message.answered_count
+        for replies in per_event
+        for r in replies
+        if isinstance(r, UpdatePosted) and isinstance(r.message, QuestionCard)
+    ]
+    assert max(counts) == 30  # re-read after the commit on PostgreSQL, counted in order on SQLite
+
+
+def test_double_clicks_and_repeated_deliveries_inside_one_batch(env: Env) -> None:
+    post_id = post_to_channel(env)
+    first = ChoiceSelected(env.actor("U1"), env.where, post_id, ("B",), "d1")
+    second = ChoiceSelected(env.actor("U1"), env.where, post_id, ("A",), "d2")  # a second click
+    repeat = ChoiceSelected(env.actor("U2"), env.where, post_id, ("B",), "d3")
+    per_event = asyncio.run(env.dispatcher.record_batch([first, second, repeat, repeat]))
+    assert answers_by_user(env, post_id) == {"U1": 1, "U2": 1}
+    assert any(isinstance(r, ToDirect) for r in per_event[0])
+    said = [r.message for r in per_event[1] if isinstance(r, ToUser)]
+    assert len(said) == 1 and isinstance(said[0], Notice) and "already answered" in said[0].text
+    assert per_event[2] and per_event[3] == []  # the same delivery again: nothing at all
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """An event the dispatcher does not know: routing it raises, failing the whole batch."""
+
+    actor: Actor
+    where: Where
+    delivery_id: str | None = "unknown-1"
+
+
+def test_a_failing_batch_falls_back_to_one_unit_per_event(env: Env) -> None:
+    post_id = post_to_channel(env)
+    events: list[Event] = [*clicks(env, post_id, range(5))]
+    events.insert(2, Unknown(env.actor("U99"), env.where))  # type: ignore[arg-type]
+    with counting_commits(env) as commits:
+        per_event = asyncio.run(env.dispatcher.record_batch(events))
+    assert commits == [5]  # the batch rolled back; each good event then committed alone
+    assert answers_by_user(env, post_id) == {f"U{i}": 1 for i in range(5)}
+    apology = per_event[2]
+    assert len(apology) == 1 and isinstance(apology[0], ToUser) and "went wrong" in apology[0].message.text
+
+
+def test_the_batcher_takes_what_waits_into_one_batch_and_sends_every_reply(env: Env) -> None:
+    post_id = post_to_channel(env)
+
+    async def burst() -> None:
+        batcher = AnswerBatcher(env.dispatcher, max_batch=40)
+        for click in clicks(env, post_id, range(100)):
+            batcher.submit(click)  # all before the lane first runs
+        assert batcher.pending > 0
+        await batcher.drain()
+        assert batcher.pending == 0
+
+    with counting_commits(env) as commits:
+        asyncio.run(burst())
+    assert commits == [3]  # 40 + 40 + 20
+    assert answers_by_user(env, post_id) == {f"U{i}": 1 for i in range(100)}
+    dms = [s for s in env.port.take() if s.kind == "dm"]
+    assert sorted(s.user_id or "" for s in dms) == sorted(f"U{i}" for i in range(100))
+
+
+def test_lanes_keep_each_users_events_in_order(env: Env) -> None:
+    post_id = post_to_channel(env)
+    second_post = post_to_channel(env, "qdock1")
+
+    async def burst() -> None:
+        batcher = AnswerBatcher(env.dispatcher, lanes=3, max_batch=7)
+        for i in range(30):  # each user clicks A then B on the first post, then B on the second
+            actor = env.actor(f"U{i}")
+            batcher.submit(ChoiceSelected(actor, env.where, post_id, ("A",), f"a-{i}"))
+            batcher.submit(ChoiceSelected(actor, env.where, post_id, ("B",), f"b-{i}"))
+            batcher.submit(ChoiceSelected(actor, env.where, second_post, ("B",), f"c-{i}"))
+        await batcher.drain()
+
+    asyncio.run(burst())
+    with env.sessions() as s:
+        first_answers = s.scalars(select(AnswerRow.response).where(AnswerRow.post_id == post_id)).all()
+    assert sorted(first_answers) == ["A"] * 30  # the first click of each user counted, never the second
+    assert answers_by_user(env, second_post) == {f"U{i}": 1 for i in range(30)}
