@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import random
 import re
 import sys
@@ -78,6 +79,7 @@ class ClientRun:
     finished: float
     latencies_ms: list[float]
     bad_statuses: int
+    cpu_seconds: float  # the client process's own CPU time over the run
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,17 @@ class Row:
     feedback: int
     lost: int
     doubled: int
+    cpu_ms: dict[str, float]  # CPU milliseconds per answer, by process
+    noop_cpu_ms: dict[str, float]  # CPU milliseconds per request of the no-op run, by process
+
+
+def _process_cpu(pid: int | None) -> float:
+    """Another process's CPU seconds so far (Linux ``/proc``; 0 when unknown)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- the client process -----------------------------------------------------------------------------------
@@ -116,10 +129,10 @@ async def _send_all(url: str, requests: list[Request], concurrency: int) -> Clie
                         bad += 1
                 latencies.append((time.perf_counter() - t0) * 1000)
 
-        started = time.time()
+        started, cpu = time.time(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         finished = time.time()
-    return ClientRun(started, finished, latencies, bad)
+    return ClientRun(started, finished, latencies, bad, time.process_time() - cpu)
 
 
 def _client_main(url: str, requests: list[Request], concurrency: int, out: Any) -> None:
@@ -152,6 +165,8 @@ async def _serve_fake(conn: Any) -> None:
             ask, arg = await loop.run_in_executor(None, conn.recv)
             if ask == "messages":
                 conn.send(fake.messages(arg))
+            elif ask == "cpu":
+                conn.send(time.process_time())
             elif ask == "dms":  # feedback DMs delivered: chat.postMessage calls into DM channels that worked
                 conn.send(
                     sum(1 for c in fake.calls("chat.postMessage") if c.ok and c.response["channel"][0] == "D")
@@ -177,6 +192,10 @@ class FakeSlackProcess:
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         return list(self._ask("messages", channel))
+
+    def cpu_seconds(self) -> float:
+        """The fake's CPU time so far."""
+        return float(self._ask("cpu"))
 
     def feedback_dms(self) -> int:
         return int(self._ask("dms"))
@@ -288,11 +307,14 @@ async def _bench_one(backend: str, url: str, concurrency: int, answers: int, fro
         try:
             requests, expected = await _prepare(bot, quiz, fake, answers)
             dms_before = fake.feedback_dms()
+            front_pid = bot.front.pid if bot.front is not None else None
+            cpu_before = (time.process_time(), _process_cpu(front_pid), fake.cpu_seconds())
             stop = asyncio.Event()
             poller = asyncio.create_task(_count_until(quiz, len(expected), stop))
             run = await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
             await bot.drain()
             replied = time.time()
+            cpu_after = (time.process_time(), _process_cpu(front_pid), fake.cpu_seconds())
             stop.set()
             recorded_at = await poller
         finally:
@@ -303,8 +325,14 @@ async def _bench_one(backend: str, url: str, concurrency: int, answers: int, fro
             await bot.close()
         recorded, doubled = _check(quiz, expected)
         feedback = fake.feedback_dms() - dms_before
+        noop_cpu = time.process_time()
         noop = await _noop_ceiling(fake, requests, concurrency)
+        noop_cpu = time.process_time() - noop_cpu
         noop_rate = len(requests) / (noop.finished - noop.started)
+        per_answer = 1000 / max(recorded, 1)
+        bot_cpu, front_cpu, fake_cpu = (
+            after - before for after, before in zip(cpu_after, cpu_before, strict=True)
+        )
         return Row(
             backend=backend,
             concurrency=concurrency,
@@ -318,6 +346,16 @@ async def _bench_one(backend: str, url: str, concurrency: int, answers: int, fro
             feedback=feedback,
             lost=len(expected) - recorded,
             doubled=doubled,
+            cpu_ms={
+                "bot": bot_cpu * per_answer,
+                "front": front_cpu * per_answer,
+                "fake Slack": fake_cpu * per_answer,
+                "clients": run.cpu_seconds * per_answer,
+            },
+            noop_cpu_ms={
+                "no-op Bolt": noop_cpu * 1000 / len(requests),
+                "clients": noop.cpu_seconds * 1000 / len(requests),
+            },
         )
     finally:
         quiz.close()
@@ -375,10 +413,10 @@ def _check(quiz: QuizApp, expected: set[tuple[int, str]]) -> tuple[int, int]:
     return recorded, doubled
 
 
-async def _bench_backend(backend: str, url: str, plan: list[tuple[int, int]]) -> list[Row]:
+async def _bench_backend(backend: str, url: str, plan: list[tuple[int, int]], front: str) -> list[Row]:
     rows = []
     for concurrency, answers in plan:
-        rows.append(await _bench_one(backend, url, concurrency, answers))
+        rows.append(await _bench_one(backend, url, concurrency, answers, front))
     return rows
 
 
@@ -387,6 +425,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer answers (a smoke run)")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--front",
+        choices=["process", "inline"],
+        default="process",
+        help="serve HTTP mode from the front process (the default) or from the bot's own process",
+    )
     args = parser.parse_args(argv)
     scale = 1 if args.quick else 4
     plan = [(1, 150 * scale), (10, 500 * scale), (100, 500 * scale)]
@@ -394,16 +438,18 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for concurrency, answers in plan:
             url = f"sqlite:///{Path(tmp) / f'bench_{concurrency}.db'}"
-            rows += asyncio.run(_bench_backend("SQLite", url, [(concurrency, answers)]))
+            rows += asyncio.run(_bench_backend("SQLite", url, [(concurrency, answers)], args.front))
     if not args.sqlite_only:
         for concurrency, answers in plan:
             with _postgres_schema() as pg_url:
                 if pg_url is None:
                     break
-                rows += asyncio.run(_bench_backend("PostgreSQL", pg_url, [(concurrency, answers)]))
+                rows += asyncio.run(
+                    _bench_backend("PostgreSQL", pg_url, [(concurrency, answers)], args.front)
+                )
     print_table(
-        "Slack HTTP mode: signed block_actions answer clicks (ack first, record after); answers/s = recorded in "
-        "the database per second until the last was recorded",
+        f"Slack HTTP mode (front: {args.front}): signed block_actions answer clicks (ack first, record after); "
+        "answers/s = recorded in the database per second until the last was recorded",
         [
             "backend",
             "clients",
@@ -434,6 +480,29 @@ def main(argv: list[str] | None = None) -> None:
                 r.feedback,
                 r.lost,
                 r.doubled,
+            )
+            for r in rows
+        ],
+    )
+    print()
+    print_table(
+        "CPU milliseconds per answer, by process (the no-op run: per request)",
+        [
+            "backend",
+            "clients",
+            *rows[0].cpu_ms,
+            "total",
+            *(f"no-op: {k}" for k in rows[0].noop_cpu_ms),
+            "total",
+        ],
+        [
+            (
+                r.backend,
+                r.concurrency,
+                *r.cpu_ms.values(),
+                sum(r.cpu_ms.values()),
+                *r.noop_cpu_ms.values(),
+                sum(r.noop_cpu_ms.values()),
             )
             for r in rows
         ],

@@ -10,9 +10,12 @@ Markdown: it is escaped too, and only the links we build from its ``[text](https
 
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.render_text import clean_block, clean_inline
+
+BANK_TEXT_CACHE = 4096  # bank texts (prompts, options, explanations) whose mrkdwn is kept
 
 CODE_FENCE = "```"
 _FENCE_LINE = re.compile(r"^\s*(```|~~~)")
@@ -72,9 +75,11 @@ def _emphasis(text: str) -> str:
     return _BOLD_UNDERSCORE.sub(r"_\1_", _BOLD.sub(r"*\1*", text))
 
 
+@functools.lru_cache(maxsize=BANK_TEXT_CACHE)
 def bank_text(markdown: str) -> str:
     """Instructors' Markdown as mrkdwn: code fences kept (language hints dropped, contents verbatim but
-    escaped), headings bold, links live, everything else escaped."""
+    escaped), headings bold, links live, everything else escaped. Cached: the same prompt, options and
+    explanation are rendered for every answerer's card update and feedback."""
     lines = []
     in_code = False
     for line in clean_block(markdown).split("\n"):
@@ -92,6 +97,7 @@ def bank_text(markdown: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
+@functools.lru_cache(maxsize=BANK_TEXT_CACHE)
 def bank_line(markdown: str) -> str:
     """A one-line piece of bank text (an option, a topic)."""
     return _inline(clean_inline(markdown).strip())
