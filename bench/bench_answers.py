@@ -12,6 +12,9 @@ user), so a third of the answers advance both streaks, as a user's first answer 
 The baseline, measured in the same run on the same database, rounds alternating with the service's: a bare
 INSERT of the same ``AnswerRow`` rows, one transaction per row (the service also commits once per answer).
 
+The batched variant: the same clicks recorded ``BATCH`` to a unit of work (``Dispatcher.process_batch``, as
+``bot.batching.AnswerBatcher`` does under load): one commit per batch.
+
 The concurrent variant: ``CONCURRENCY`` asyncio tasks each feed their share of the clicks through
 ``Dispatcher.handle`` (worker threads, as the chat adapters run it; replies go to a port that does nothing);
 it reports answers/s and the p50/p99 latency of one ``handle``.
@@ -60,6 +63,7 @@ USERS = 50
 QUESTIONS = 20
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 CONCURRENCY = 10
+BATCH = 50
 ANSWERS_PER_DAY = 150  # 3 answers per user and day: a third of the answers move the streaks
 
 
@@ -171,6 +175,7 @@ class Result:
 
     service: Rate
     baseline: Rate
+    batched: Rate
     concurrent: Rate
     p50_ms: float
     p99_ms: float
@@ -182,20 +187,26 @@ def _bench_db(url: str, n: int, rounds: int) -> Result:
         Base.metadata.create_all(engine)
         sessions = make_session_factory(engine)
         per_round = n * (rounds + 1)  # + the warm-up round
-        post_ids, user_pks = _seed(sessions, 3 * per_round)
+        post_ids, user_pks = _seed(sessions, 4 * per_round)
         service_posts = post_ids[:per_round]
         baseline_posts = iter(post_ids[per_round : 2 * per_round])
-        concurrent_posts = post_ids[2 * per_round :]
+        concurrent_posts = post_ids[2 * per_round : 3 * per_round]
+        batched_posts = post_ids[3 * per_round :]
         clock = FakeClock(START + timedelta(hours=1))
         services = build_services(Settings(), clock, random.Random(0))
         dispatcher = Dispatcher(services, _NullPort(), sessions)
         clicks = _Clicks(service_posts, clock, "s")
         concurrent_clicks = _Clicks(concurrent_posts, clock, "c")
+        batched_clicks = _Clicks(batched_posts, clock, "b")
         latencies: list[float] = []
 
         def service_round() -> None:
             for _ in range(n):
                 dispatcher.process(clicks.next())
+
+        def batched_round() -> None:
+            for start in range(0, n, BATCH):
+                dispatcher.process_batch([batched_clicks.next() for _ in range(min(BATCH, n - start))])
 
         def baseline_round() -> None:
             for i, post_id in zip(range(n), baseline_posts, strict=False):
@@ -229,16 +240,19 @@ def _bench_db(url: str, n: int, rounds: int) -> Result:
             await asyncio.gather(*(client(share) for share in shares))
 
         rates = measure_interleaved(
-            [("service", service_round, n), ("baseline", baseline_round, n)], rounds=rounds, warmup=1
+            [("service", service_round, n), ("baseline", baseline_round, n), ("batched", batched_round, n)],
+            rounds=rounds,
+            warmup=1,
         )
         concurrent = measure(lambda: asyncio.run(concurrent_clients()), n, rounds=rounds, warmup=1)
         with sessions() as s:
             recorded = s.scalar(text("SELECT count(*) FROM answers WHERE response = 'B'"))
-            assert recorded == 3 * per_round, f"expected {3 * per_round} answers, found {recorded}"
+            assert recorded == 4 * per_round, f"expected {4 * per_round} answers, found {recorded}"
         measured = sorted(latencies[n:])  # without the warm-up round
         return Result(
             service=rates["service"],
             baseline=rates["baseline"],
+            batched=rates["batched"],
             concurrent=concurrent,
             p50_ms=1000 * statistics.median(measured),
             p99_ms=1000 * measured[min(len(measured) - 1, int(0.99 * len(measured)))],
@@ -290,6 +304,8 @@ def main(argv: list[str] | None = None) -> None:
             "answers/s (service)",
             "bare INSERTs/s (baseline)",
             "service / baseline",
+            f"answers/s (batches of {BATCH})",
+            "batched / baseline",
             f"answers/s ({CONCURRENCY} concurrent, handle)",
             "p50 ms",
             "p99 ms",
@@ -300,6 +316,8 @@ def main(argv: list[str] | None = None) -> None:
                 r.service.median,
                 r.baseline.median,
                 r.service.median / r.baseline.median,
+                r.batched.median,
+                r.batched.median / r.baseline.median,
                 r.concurrent.median,
                 r.p50_ms,
                 r.p99_ms,

@@ -1,13 +1,15 @@
 """Slack HTTP mode under load: signed ``block_actions`` answer clicks from many simulated users.
 
-``python -m bench.bench_slack [--quick] [--sqlite-only]``
+``python -m bench.bench_slack [--quick] [--sqlite-only] [--front process|inline]``
 
-Three processes, as in production where Slack is elsewhere: the bot (the real Bolt app in HTTP mode,
-``adapters.slack.app``, wired to the core on SQLite (a temporary file) or PostgreSQL (a fresh schema of the
-``test`` database)); the fake Slack Web API (``tests/fakes/slack``), which the bot calls for every answer's
-feedback DM and the coalesced card updates; and the clients, which send pre-signed clicks over keep-alive
-connections with 1, 10 and 100 concurrent clients and time each ack. About 5% of the requests are replays of
-an earlier click (same bytes), as a double delivery would be. All three share this machine's cores.
+Processes, as in production where Slack is elsewhere: the bot (the real Bolt app in HTTP mode wired to the
+core by ``adapters.slack.app.build_slack_app``, on SQLite (a temporary file) or PostgreSQL (a fresh schema of
+the ``test`` database)), with its HTTP front process (``adapters.slack.front``, the default) or serving HTTP
+itself (``--front inline``); the fake Slack Web API (``tests/fakes/slack``), which the bot calls for every
+answer's feedback DM and the coalesced card updates; and the clients, which send pre-signed clicks over
+keep-alive connections with 1, 10 and 100 concurrent clients and time each ack. About 5% of the requests are
+replays of an earlier click (same bytes), as a double delivery would be. All of them share this machine's
+cores (and PostgreSQL's server too).
 
 Reported per backend and concurrency:
 - answers/s: answers recorded in the database per second of wall time, from the first click sent until the
@@ -15,9 +17,11 @@ Reported per backend and concurrency:
 - with replies/s: the same until every answer's replies (feedback DM, card updates) were also sent;
 - p50/p99 ack latency (the HTTP response to each click, as the client saw it);
 - the ceiling measured in the same run: a no-op Bolt app (``process_before_response=True``, a listener that
-  only acks) answering the same signed requests;
+  only acks) answering the same signed requests, served from the bot's process;
 - the feedback DMs the fake Slack received, and the database check after each run: every (post, user) click
-  recorded exactly once, nothing lost or doubled.
+  recorded exactly once, nothing lost or doubled;
+- CPU milliseconds per answer of each process (the bot, its front, the fake, the clients) and per request of
+  the no-op run, which show where the machine's two cores went.
 """
 
 from __future__ import annotations
