@@ -547,13 +547,8 @@ class QuizService:
         )
 
     @staticmethod
-    def answer_count(session: Session, post_id: int) -> int:
-        """How many answers a post has (committed ones, when called in a fresh transaction)."""
-        return int(session.connection().execute(_ANSWER_COUNT, {"post_id": post_id}).scalar_one())
-
-    @staticmethod
     def answer_counts(session: Session, post_ids: Collection[int]) -> dict[int, int]:
-        """``answer_count`` of several posts in one query."""
+        """How many answers each post has (committed ones, when read in a fresh transaction); one query."""
         if not post_ids:
             return {}
         rows = session.connection().execute(_ANSWER_COUNTS, {"post_ids": sorted(set(post_ids))})
