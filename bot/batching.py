@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 50
 MAX_SENDING = 4
+POSTGRESQL_LANES = 2
+
+
+def lanes_for(dialect: str) -> int:
+    """How many lanes suit a database: one on SQLite (one writer at a time), two elsewhere."""
+    return 1 if dialect == "sqlite" else POSTGRESQL_LANES
 
 
 @dataclass

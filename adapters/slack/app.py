@@ -34,7 +34,7 @@ from adapters.slack.people import People
 from adapters.slack.port import SlackPort, make_client
 from adapters.slack.work import SlackWork
 from bot.app import QuizApp
-from bot.batching import AnswerBatcher
+from bot.batching import AnswerBatcher, lanes_for
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, InstructorHandler
 
@@ -111,8 +111,8 @@ def build_slack_app(
     port = SlackPort(client, update_interval=update_interval)
     people = People(client)
     dispatcher = quiz.dispatcher(port, instructor_handler=instructor_handler)
-    lanes = 1 if quiz.engine.dialect.name == "sqlite" else 2
-    work = SlackWork(dispatcher, port, people, AnswerBatcher(dispatcher, lanes=lanes))
+    batcher = AnswerBatcher(dispatcher, lanes=lanes_for(quiz.engine.dialect.name))
+    work = SlackWork(dispatcher, port, people, batcher)
     return SlackBot(bolt_app(client, slack, work.submit), port, dispatcher, people, work, settings)
 
 
