@@ -209,6 +209,29 @@ def _window(
     return clip_start(start, season), end or NO_END
 
 
+def season_since(
+    session: Session,
+    period: Period,
+    *,
+    now: datetime,
+    tz: str,
+    platform: str,
+    workspace_id: str,
+    channel_id: str | None,
+) -> date | None:
+    """The local day a leaderboard reset started a board from, when the reset starts it later than its period
+    would (all time: whenever there was a reset); None when the board covers its whole period."""
+    season = season_start(session, platform=platform, workspace_id=workspace_id, channel_id=channel_id)
+    if season is None:
+        return None
+    start, end = period_bounds(period, now, tz)
+    if start is not None and season <= start:
+        return None
+    if end is not None and season >= end:
+        return None  # a reset after the period (last week's board read today): nothing of it counts
+    return local_day(season, tz)
+
+
 def _accuracy_key(correct: Any, answered: Any) -> ColumnElement[float]:
     """correct / answered as a float (0 when nothing was answered), for ORDER BY."""
     return case((answered > 0, cast(correct, Float) / cast(answered, Float)), else_=literal(0.0))

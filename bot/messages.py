@@ -10,7 +10,7 @@ message into plain text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -130,6 +130,7 @@ class Leaderboard:
     starts: datetime | None = None
     ends: datetime | None = None
     channel_only: bool = False  # answers given in the asking channel only
+    since: date | None = None  # a leaderboard reset started the board on this (local) day
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,9 +176,17 @@ def render_feedback(feedback: Feedback) -> str:
 
 
 def board_title(board: Leaderboard) -> str:
-    """``Player leaderboard, this week`` (``…, this channel`` for a channel's board)."""
+    """``Player leaderboard, this week`` (``…, this channel`` for a channel's board); after a leaderboard
+    reset ``…, since 3 Dec 2026`` (all time) or ``…, this week (since Wed 3 Dec)``."""
     who = "Team" if board.teams else "Player"
-    title = f"{who} leaderboard, {PERIOD_LABELS.get(board.period, board.period)}"
+    label = PERIOD_LABELS.get(board.period, board.period)
+    since = board.since
+    if since is not None:
+        if board.period == "all":
+            label = f"since {since.day} {since:%b %Y}"
+        else:
+            label += f" (since {since:%a} {since.day} {since:%b})"
+    title = f"{who} leaderboard, {label}"
     return title + (", this channel" if board.channel_only else "")
 
 

@@ -24,6 +24,7 @@ from bot.leaderboard import (
     individual_leaderboard,
     period_bounds,
     player_stats,
+    season_since,
     team_leaderboard,
 )
 from bot.messages import (
@@ -148,8 +149,23 @@ class PlayerService:
                 )
                 for p in players
             )
+        since = season_since(
+            session,
+            which,
+            now=now,
+            tz=self._timezone,
+            platform=where.platform,
+            workspace_id=where.workspace_id,
+            channel_id=channel,
+        )
         return Leaderboard(
-            period=which.value, teams=teams, rows=rows, starts=start, ends=end, channel_only=channel_only
+            period=which.value,
+            teams=teams,
+            rows=rows,
+            starts=start,
+            ends=end,
+            channel_only=channel_only,
+            since=since,
         )
 
     def set_dm(self, session: Session, actor: Actor, on: bool) -> Notice:

@@ -13,7 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.charts import team_standings_png
-from bot.leaderboard import Period, individual_leaderboard, most_improved, period_bounds, team_leaderboard
+from bot.leaderboard import (
+    Period,
+    individual_leaderboard,
+    most_improved,
+    period_bounds,
+    season_since,
+    team_leaderboard,
+)
 from bot.messages import Leaderboard, LeaderboardRow, NamedCount, WeeklyDigest
 from bot.storage.models import Streak, User
 from bot.streaks import WORKSPACE_SCOPE, StreakState, live, local_day, schedule_predicate
@@ -106,9 +113,18 @@ def weekly_digest(
     title = "Team standings, last week"
     if start is not None:
         title += f" (week of {local_day(start, tz):%d %b %Y})"
+    since = season_since(
+        session,
+        Period.LAST_WEEK,
+        now=now,
+        tz=tz,
+        platform=platform,
+        workspace_id=workspace_id,
+        channel_id=None,
+    )
     return WeeklyDigest(
-        players=Leaderboard(period, False, player_rows, start, end),
-        teams=Leaderboard(period, True, team_rows, start, end),
+        players=Leaderboard(period, False, player_rows, start, end, since=since),
+        teams=Leaderboard(period, True, team_rows, start, end, since=since),
         streaks=tuple(longest_streaks(session, platform=platform, workspace_id=workspace_id, now=now, tz=tz)),
         improved=tuple(NamedCount(s.display_name or s.user_id, rise) for s, rise in improved),
         chart_png=team_standings_png(team_rows, title) if chart else None,

@@ -21,6 +21,7 @@ from bot.events import ChoiceSelected, Where
 from bot.instructor import InstructorHandler
 from bot.leaderboard import Period, individual_leaderboard, most_improved, team_leaderboard
 from bot.messages import Help, Leaderboard, Notice, NoticeLevel, Stats
+from bot.render_text import board_title, render
 from bot.seasons import ResetError, ResetRequest, parse_reset, season_start, start_season
 from bot.storage import migrate
 from bot.storage.db import make_engine, make_session_factory
@@ -436,3 +437,28 @@ def test_migration_0002_adds_seasons_to_a_0001_database_and_keeps_its_data(db_ur
             assert s.scalars(select(User.user_id)).all() == ["U1"]
     finally:
         engine.dispose()
+
+
+def board_message(env: Env, args: str) -> Leaderboard:
+    shown = message(env.command(f"leaderboard {args}"))
+    assert isinstance(shown, Leaderboard)
+    return shown
+
+
+def test_board_titles_say_since_when_a_reset_started_them(env: Env) -> None:
+    answer_right(env, "U1")  # Monday 5 Jan
+    assert board_title(board_message(env, "all")) == "Player leaderboard, all time"
+    env.clock.advance(timedelta(days=2))
+    notice(env.command("reset leaderboard confirm", user=TEACHER))  # Wednesday 7 Jan
+
+    assert board_title(board_message(env, "all")) == "Player leaderboard, since 7 Jan 2026"
+    assert board_title(board_message(env, "week")) == "Player leaderboard, this week (since Wed 7 Jan)"
+    assert board_title(board_message(env, "all teams")) == "Team leaderboard, since 7 Jan 2026"
+    assert "since 7 Jan 2026" in render(board_message(env, "all"))  # the plain-text fallback too
+
+    env.clock.advance(timedelta(days=7))  # the next week: the reset is before it began
+    assert board_title(board_message(env, "week")) == "Player leaderboard, this week"
+    assert board_title(board_message(env, "last")) == "Player leaderboard, last week (since Wed 7 Jan)"
+    env.clock.advance(timedelta(days=7))
+    assert board_title(board_message(env, "last")) == "Player leaderboard, last week"
+    assert board_title(board_message(env, "all")) == "Player leaderboard, since 7 Jan 2026"
