@@ -42,7 +42,7 @@ class AnswerBatcher:
     lanes: int = 1
     max_batch: int = MAX_BATCH
     max_sending: int = MAX_SENDING
-    _waiting: list[deque[Event]] = field(init=False)
+    _waiting: list[deque[tuple[Event, asyncio.Future[list[Reply]] | None]]] = field(init=False)
     _running: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     _sending: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -52,10 +52,21 @@ class AnswerBatcher:
         self._waiting = [deque() for _ in range(self.lanes)]
 
     def submit(self, event: Event) -> None:
-        """Queue ``event``; it is handled in its lane's next batch (at once when the lane is idle)."""
+        """Queue ``event``; it is recorded in its lane's next batch (at once when the lane is idle) and its
+        replies are sent through the dispatcher's port."""
+        self._queue(event, None)
+
+    async def record(self, event: Event) -> list[Reply]:
+        """Queue ``event`` and wait until its batch is committed: its replies, for the caller to send (an
+        adapter whose replies go through a port of the interaction, as Discord's do)."""
+        future: asyncio.Future[list[Reply]] = asyncio.get_running_loop().create_future()
+        self._queue(event, future)
+        return await future
+
+    def _queue(self, event: Event, future: asyncio.Future[list[Reply]] | None) -> None:
         actor = event.actor
         lane = hash((actor.platform, actor.workspace_id, actor.user_id)) % self.lanes
-        self._waiting[lane].append(event)
+        self._waiting[lane].append((event, future))
         if lane not in self._running:
             task = asyncio.get_running_loop().create_task(self._lane(lane))
             self._running[lane] = task
@@ -65,10 +76,24 @@ class AnswerBatcher:
         waiting = self._waiting[lane]
         while waiting:
             batch = [waiting.popleft() for _ in range(min(len(waiting), self.max_batch))]
-            per_event = await self.dispatcher.record_batch(batch)
+            try:
+                per_event = await self.dispatcher.record_batch([event for event, _ in batch])
+            except BaseException as exc:  # cancelled (shutdown): nobody waits forever
+                for _, future in batch:
+                    if future is not None and not future.done():
+                        future.set_exception(RuntimeError(f"recording stopped: {exc!r}"))
+                raise
+            to_send = []
+            for (_, future), replies in zip(batch, per_event, strict=True):
+                if future is None:
+                    to_send.append(replies)
+                elif not future.done():  # the caller may have given up waiting
+                    future.set_result(replies)
+            if not to_send:
+                continue
             while len(self._sending) >= self.max_sending:
                 await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
-            task = asyncio.get_running_loop().create_task(self._send(per_event))
+            task = asyncio.get_running_loop().create_task(self._send(to_send))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 

@@ -81,3 +81,4 @@ class SelfRated:
 
 
 Event = CommandInvoked | ChoiceSelected | TextAnswered | SelfRated
+RECORDED_IN_BATCHES = (ChoiceSelected, TextAnswered, SelfRated)  # answers and ratings (``bot.batching``)

@@ -11,8 +11,10 @@ A replayed interaction (its callback refused with 40060, "already acknowledged")
 dispatcher, whose delivery-id claim makes it a no-op; one past the deadline (10062) is still recorded, and
 its replies fall back to DMs.
 
-The core's work runs at most ``max_concurrent`` at a time (each one holds a worker thread and a database
-connection); acknowledgements never wait for that gate.
+Answers and self-ratings are recorded in batches (``bot.batching.AnswerBatcher``: clicks that arrive while
+one unit of work runs share the next), and each interaction's replies then go out through its own port.
+Other work (commands) runs at most ``max_concurrent`` at a time (each holds a worker thread and a database
+connection). Acknowledgements never wait for either.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from adapters.discord.port import DiscordPort, InteractionPort, send_kwargs
 from adapters.discord.render import render
 from adapters.discord.views import AnswerModal, submitted_text
 from bot.app import QuizApp
+from bot.batching import AnswerBatcher, lanes_for
 from bot.dispatcher import InstructorHandler
-from bot.events import Event, Where
+from bot.events import RECORDED_IN_BATCHES, Event, Where
 from bot.messages import warning
 from bot.storage.models import Post
 
@@ -92,6 +95,8 @@ class InteractionRouter:
         self._instructor_role = instructor_role
         self._instructor_handler = instructor_handler
         self._places = PostPlaces(app.sessions)
+        recorder = app.dispatcher(port, instructor_handler=instructor_handler)  # replies: per interaction
+        self._batcher = AnswerBatcher(recorder, lanes=lanes_for(app.engine.dialect.name))
         self._gate = asyncio.Semaphore(max_concurrent)
         self._running = 0
         self._idle = asyncio.Event()
@@ -226,6 +231,9 @@ class InteractionRouter:
     ) -> None:
         port = InteractionPort(self._port, interaction, thinking=thinking)
         dispatcher = self._app.dispatcher(port, instructor_handler=self._instructor_handler)
-        async with self._gate:
-            await dispatcher.handle(event)
+        if isinstance(event, RECORDED_IN_BATCHES):  # clicks arriving together share a unit of work
+            await dispatcher.deliver(await self._batcher.record(event))
+        else:
+            async with self._gate:
+                await dispatcher.handle(event)
         await port.finish()

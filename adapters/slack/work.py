@@ -22,14 +22,13 @@ from adapters.slack.render import answer_modal
 from bot import commands as cmd
 from bot.batching import AnswerBatcher
 from bot.dispatcher import Dispatcher
-from bot.events import ChoiceSelected, Event, SelfRated, TextAnswered
+from bot.events import RECORDED_IN_BATCHES, Event
 from bot.messages import warning
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_WORK = 16
 BAD_ACTION = "That button is not one of this quiz's (or it expired). Type /quiz for a new question."
-ANSWERS = (ChoiceSelected, TextAnswered, SelfRated)
 
 
 @dataclass
@@ -95,7 +94,7 @@ class SlackWork:
 
     async def _dispatch(self, event: Event) -> None:
         event = await self._with_groups(event)
-        if isinstance(event, ANSWERS):
+        if isinstance(event, RECORDED_IN_BATCHES):
             self._batcher.submit(event)
         else:
             await self._dispatcher.handle(event)

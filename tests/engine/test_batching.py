@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event, func, select
 from bot.batching import AnswerBatcher
 from bot.events import Actor, ChoiceSelected, Event, Where
 from bot.messages import Feedback, Notice, QuestionCard
-from bot.ports import ToDirect, ToUser, UpdatePosted
+from bot.ports import Reply, ToDirect, ToUser, UpdatePosted
 from bot.storage.models import AnswerRow
 
 from .quizkit import Env
@@ -146,3 +146,19 @@ def test_lanes_keep_each_users_events_in_order(env: Env) -> None:
         first_answers = s.scalars(select(AnswerRow.response).where(AnswerRow.post_id == post_id)).all()
     assert sorted(first_answers) == ["A"] * 30  # the first click of each user counted, never the second
     assert answers_by_user(env, second_post) == {f"U{i}": 1 for i in range(30)}
+
+
+def test_record_hands_each_caller_its_own_replies_and_sends_nothing_itself(env: Env) -> None:
+    post_id = post_to_channel(env)
+
+    async def together() -> list[list[Reply]]:
+        batcher = AnswerBatcher(env.dispatcher)
+        return list(await asyncio.gather(*(batcher.record(click) for click in clicks(env, post_id, range(12)))))
+
+    with counting_commits(env) as commits:
+        per_caller = asyncio.run(together())
+    assert commits == [1]  # all twelve waited in the same batch
+    assert env.port.take() == []  # the callers send their replies (Discord: through the interaction)
+    for i, replies in enumerate(per_caller):
+        (direct,) = [r for r in replies if isinstance(r, ToDirect)]
+        assert direct.actor.user_id == f"U{i}"
