@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.slack.http import serve_http
-from adapters.slack.jobs import Job, JobSink
+from adapters.slack.jobs import JOB_TYPES, Job, JobSink
 from adapters.slack.listeners import EVENTS_PATH, bolt_app
 from adapters.slack.port import make_client
 
@@ -161,11 +161,15 @@ class HttpFront:
             log.error("the Slack HTTP front exited (code %s); starting it again", code)
             while True:
                 await asyncio.sleep(RESTART_DELAY)
+                if self._stopping:
+                    return
                 try:
                     process = await self._spawn()
                     break
                 except (OSError, RuntimeError):
                     log.exception("could not restart the Slack HTTP front")
+            if self._stopping and process.stdin is not None:  # stop() came while it was starting
+                process.stdin.close()
 
     async def _pump(self, process: asyncio.subprocess.Process) -> None:
         """Hand the process's jobs to the sink until its pipe ends."""
@@ -176,8 +180,11 @@ class HttpFront:
                 if future is not None and not future.done():
                     future.set_result(None)
                 continue
+            if not isinstance(item, JOB_TYPES):
+                log.warning("ignored an unexpected %s from the Slack HTTP front", type(item).__name__)
+                continue
             try:
-                self._sink(item)  # type: ignore[arg-type]
+                self._sink(item)
             except Exception:
                 log.exception("could not start a job from the Slack HTTP front")
 

@@ -112,3 +112,17 @@ async def test_a_front_that_dies_is_started_again_on_the_same_port(sqlite_front_
     post_id, ts = await env.post_card(SINGLE.id)
     assert (await env.click(env.card(ts), ids.choose(post_id, "B"), "U1")).status == 200
     assert env.answers(post_id) == [("U1", "correct", "B", None)]
+
+
+async def test_stopping_while_the_front_restarts_leaves_no_process_behind(sqlite_front_env: SlackEnv) -> None:
+    env = sqlite_front_env
+    front = env.bot.front
+    assert front is not None
+    os.kill(front_pid(env), signal.SIGKILL)
+    await asyncio.sleep(0.2)  # the supervisor has seen it die and waits to start a new one
+    await asyncio.wait_for(env.bot.stop_front(), 15)
+    assert not front.running
+    pid = front.pid
+    assert pid is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # whichever process it last had is gone
