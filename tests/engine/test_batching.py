@@ -153,7 +153,9 @@ def test_record_hands_each_caller_its_own_replies_and_sends_nothing_itself(env: 
 
     async def together() -> list[list[Reply]]:
         batcher = AnswerBatcher(env.dispatcher)
-        return list(await asyncio.gather(*(batcher.record(click) for click in clicks(env, post_id, range(12)))))
+        return list(
+            await asyncio.gather(*(batcher.record(click) for click in clicks(env, post_id, range(12))))
+        )
 
     with counting_commits(env) as commits:
         per_caller = asyncio.run(together())
