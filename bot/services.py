@@ -8,12 +8,11 @@ neutral messages. Team names and display names are user-provided: they are clean
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
 from sqlalchemy import event as orm_event
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -41,16 +40,6 @@ from bot.messages import (
 from bot.quiz import QuizService, ensure_user, insert_ignoring_conflict, utc
 from bot.storage.models import Team, TeamMember
 from bot.team_groups import GroupRef, LinkCache, label_of
-
-
-@dataclass(frozen=True)
-class TeamSync:
-    """What syncing a team from a platform group changed."""
-
-    team: str
-    added: int
-    removed: int
-    members: int
 
 
 class PlayerService:
@@ -358,53 +347,6 @@ class PlayerService:
         links = self.links
         links.forget(platform, workspace_id)
         orm_event.listen(session, "after_commit", lambda _s: links.forget(platform, workspace_id), once=True)
-
-    def sync_team_members(
-        self,
-        session: Session,
-        *,
-        platform: str,
-        workspace_id: str,
-        external_ref: str,
-        name: str,
-        user_ids: Sequence[str],
-        display_names: dict[str, str] | None = None,
-    ) -> TeamSync:
-        """Make a team mapped to a platform group (Slack user group, Discord role: ``external_ref``) hold
-        exactly ``user_ids``: adds (moving them from other teams) and removes members. Creates the team
-        (named ``name``, or the existing team of that name is linked) when needed."""
-        now = utc(self._clock.now())
-        team = session.scalars(
-            select(Team).where(
-                Team.platform == platform,
-                Team.workspace_id == workspace_id,
-                Team.external_ref == external_ref,
-            )
-        ).first()
-        if team is None:
-            clean = clean_name(name, MAX_TEAM_NAME_CHARS) or external_ref[:MAX_TEAM_NAME_CHARS]
-            team = self._find_team(session, platform, workspace_id, clean)
-            if team is None:
-                team = Team(platform=platform, workspace_id=workspace_id, name=clean, created_at=now)
-                session.add(team)
-            team.external_ref = external_ref
-            session.flush()
-        names = display_names or {}
-        wanted: set[int] = set()
-        for uid in dict.fromkeys(user_ids):
-            actor = Actor(platform, workspace_id, uid, names.get(uid))
-            wanted.add(ensure_user(session, actor, now).id)
-        current = set(session.scalars(select(TeamMember.user_pk).where(TeamMember.team_id == team.id)))
-        for user_pk in sorted(wanted - current):
-            self._set_membership(session, user_pk, team.id, now)
-        gone = current - wanted
-        if gone:
-            session.execute(
-                delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_pk.in_(gone))
-            )
-        session.flush()
-        self._links_changed(session, platform, workspace_id)
-        return TeamSync(team=team.name, added=len(wanted - current), removed=len(gone), members=len(wanted))
 
     @staticmethod
     def _find_team(session: Session, platform: str, workspace_id: str, name: str) -> Team | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.commands import InstructorCommand
@@ -13,9 +12,8 @@ from bot.events import Actor, Where
 from bot.messages import Help, Leaderboard, Notice, NoticeLevel, QuestionCard, Stats, TeamList, info
 from bot.ports import Reply, ToUser
 from bot.render_text import render_leaderboard
-from bot.storage.models import Team, TeamMember, User
 
-from .quizkit import PLATFORM, WORKSPACE, Env
+from .quizkit import Env
 
 
 def one(sent: list) -> object:  # type: ignore[type-arg]
@@ -51,41 +49,6 @@ def test_team_join_leave_list(env: Env) -> None:
     assert isinstance(left, Notice) and left.echo == "Red"
     assert "not in a team" in one(env.command("team leave")).text  # type: ignore[attr-defined]
     assert one(env.command("team list")).your_team is None  # type: ignore[attr-defined]
-
-
-def test_sync_team_members_from_a_platform_group(env: Env) -> None:
-    env.command("team join Blue", user="U1")
-    env.command("team join Old", user="U4")
-    with env.sessions() as s:
-        result = env.players.sync_team_members(
-            s,
-            platform=PLATFORM,
-            workspace_id=WORKSPACE,
-            external_ref="S01",
-            name="Blue",
-            user_ids=["U1", "U2", "U4"],
-        )
-        s.commit()
-    assert (result.team, result.added, result.removed, result.members) == ("Blue", 2, 0, 3)
-    with env.sessions() as s:
-        result = env.players.sync_team_members(
-            s,
-            platform=PLATFORM,
-            workspace_id=WORKSPACE,
-            external_ref="S01",
-            name="ignored",
-            user_ids=["U2", "U5"],
-        )
-        s.commit()
-    assert (result.team, result.added, result.removed, result.members) == ("Blue", 1, 2, 2)
-    with env.sessions() as s:
-        team = s.scalars(select(Team).where(Team.external_ref == "S01")).one()
-        members = s.scalars(
-            select(User.user_id)
-            .join(TeamMember, TeamMember.user_pk == User.id)
-            .where(TeamMember.team_id == team.id)
-        ).all()
-        assert sorted(members) == ["U2", "U5"]
 
 
 def test_dm_preference(env: Env) -> None:
