@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.card_updates import FreshCounts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, InstructorHandler, run_unit
@@ -49,6 +50,13 @@ class QuizApp:
         return Dispatcher(
             self.services, port, self.sessions, instructor_handler=instructor_handler, metrics=self.metrics
         )
+
+    def fresh_counts(self) -> FreshCounts | None:
+        """What a port's ``CardUpdates`` re-reads open cards' answer counts with before sending them (None on
+        SQLite, whose serialised writers leave every count exact)."""
+        if self.engine.dialect.name == "sqlite":
+            return None
+        return FreshCounts(self.sessions, self.services.quiz)
 
     def instructor_handler(self) -> InstructorCommands:
         """The handler of instructor commands (schedules, sprints); its ``on_change`` is for a scheduler."""

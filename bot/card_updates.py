@@ -8,6 +8,13 @@ newer one, so the final state always lands. Messages that are not question cards
 With ``interval`` > 0 the sends run in a background task per card, so the answer that caused an update
 never waits for the card's turn; ``drain()`` waits for all of them (tests, shutdown). With ``interval`` 0
 ``submit`` sends before it returns.
+
+With a ``refresh`` (``FreshCounts``), an open card's answer count is read again from the database right
+before it is sent. Under PostgreSQL's read committed two answers committing at once each count the other's
+row as missing, so the cards their replies carry can both say N+1 when there are N+2; every answer submits its
+update after its commit, so the read before the last send sees every answer, and the card ends right. That
+costs one query per card update (at most one per card every ``interval``), not one per answer. SQLite
+serialises writers, so its counts are exact and it needs no refresh.
 """
 
 from __future__ import annotations
@@ -17,9 +24,13 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import Message, QuestionCard
 from bot.ports import MessageRef
+from bot.quiz import QuizService
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +46,38 @@ def card_rank(message: Message) -> Rank | None:
     return None
 
 
+Refresh = Callable[[QuestionCard], Awaitable[QuestionCard]]
+
+
+@dataclass(frozen=True)
+class FreshCounts:
+    """An open card with its answer count read again now (committed answers; never lower than it had)."""
+
+    sessions: sessionmaker[Session]
+    quiz: QuizService
+
+    async def __call__(self, card: QuestionCard) -> QuestionCard:
+        counts = await asyncio.to_thread(self._read, card.post_id)
+        return replace(card, answered_count=max(card.answered_count, counts.get(card.post_id, 0)))
+
+    def _read(self, post_id: int) -> dict[int, int]:
+        with self.sessions() as session:
+            return self.quiz.answer_counts(session, [post_id])
+
+
 class CardUpdates:
     """Coalesces and paces updates of posted cards (module docstring); ``send`` performs one update."""
 
-    def __init__(self, send: Callable[[MessageRef, Message], Awaitable[None]], interval: float = 0.0) -> None:
+    def __init__(
+        self,
+        send: Callable[[MessageRef, Message], Awaitable[None]],
+        interval: float = 0.0,
+        *,
+        refresh: Refresh | None = None,
+    ) -> None:
         self._send = send
         self._interval = interval
+        self._refresh = refresh
         self._pending: dict[Key, tuple[MessageRef, Message]] = {}
         self._sent: OrderedDict[Key, tuple[Rank, float]] = OrderedDict()
         self._flushing: set[Key] = set()
@@ -87,6 +124,7 @@ class CardUpdates:
                 if wait > 0:
                     await asyncio.sleep(wait)  # newer versions keep coalescing meanwhile
                 ref, latest = self._pending.pop(key)
+                latest = await self._refreshed(latest)
                 latest_rank = card_rank(latest) or (0, 0)
                 if latest_rank > self._sent_rank(key):
                     try:
@@ -97,6 +135,17 @@ class CardUpdates:
                     self._remember(key, latest_rank)
         finally:
             self._flushing.discard(key)
+
+    async def _refreshed(self, message: Message) -> Message:
+        """``message`` with a fresh answer count when it is an open card and there is a ``refresh``; as it
+        was when the read fails (logged: a stale count is better than no update)."""
+        if self._refresh is None or not isinstance(message, QuestionCard) or message.closed:
+            return message
+        try:
+            return await self._refresh(message)
+        except Exception:
+            log.warning("could not re-read the answer count of post %d", message.post_id, exc_info=True)
+            return message
 
     def _sent_rank(self, key: Key) -> Rank:
         return self._sent.get(key, ((-1, -1), 0.0))[0]

@@ -28,11 +28,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from sqlalchemy import Engine, Executable
+from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -40,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as cmd
 from bot.events import Actor, ChoiceSelected, CommandInvoked, Event, SelfRated, TextAnswered, Where
-from bot.messages import Help, HelpEntry, Message, QuestionCard, error
+from bot.messages import Help, HelpEntry, Message, error
 from bot.ports import ChatPort, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.quiz import InsertIgnoring, utc
 from bot.services import Services
@@ -145,10 +144,6 @@ def reply_platform(reply: Reply) -> str:
     return reply.ref.where.platform if isinstance(reply, UpdatePosted) else reply.where.platform
 
 
-def _open_card(message: Message) -> bool:
-    return isinstance(message, QuestionCard) and not message.closed
-
-
 def help_message(problem: str | None = None, echo: str | None = None, *, instructor: bool = False) -> Help:
     """The ``/quiz help`` message."""
     entries = tuple(HelpEntry(u, d) for u, d in cmd.HELP_LINES)
@@ -173,8 +168,6 @@ class Dispatcher:
         self._sessions = session_factory
         self._instructor_handler = instructor_handler
         self._metrics = metrics
-        bind = session_factory.kw.get("bind")
-        self._recount = not (isinstance(bind, Engine) and bind.dialect.name == "sqlite")
 
     def _unit(self, work: Callable[[Session], T]) -> T:
         """One unit of work on this dispatcher's sessions."""
@@ -204,8 +197,6 @@ class Dispatcher:
         """The synchronous unit of work for one event: its replies, not yet sent."""
         started = time.perf_counter()
         replies = self._unit(lambda session: self._route(session, event))
-        if self._recount:
-            replies = self._recounted(replies)
         if self._metrics is not None:
             self._metrics.record_event(event, replies, time.perf_counter() - started)
         return replies
@@ -238,35 +229,11 @@ class Dispatcher:
             ]
 
         per_event = run_unit(self._sessions, work, attempts=1)
-        if self._recount:
-            flat = self._recounted([r for replies in per_event for r in replies])
-            cursor = iter(flat)
-            per_event = [[next(cursor) for _ in replies] for replies in per_event]
         if self._metrics is not None:
             seconds = (time.perf_counter() - started) / len(events)
             for event, replies in zip(events, per_event, strict=True):
                 self._metrics.record_event(event, replies, seconds)
         return per_event
-
-    def _recounted(self, replies: list[Reply]) -> list[Reply]:
-        """Open cards' answer counts re-read after the commit.
-
-        Under PostgreSQL's read committed, two answers committing at once each count the other's row as
-        missing, so both cards would say N+1 when there are N+2. A count read after one's own commit sees
-        every answer committed before it, so the highest count delivered (ports keep the highest,
-        ``bot.card_updates``) is the final one. SQLite serialises writers and needs no recount.
-        """
-        stale = [r for r in replies if isinstance(r, UpdatePosted) and _open_card(r.message)]
-        if not stale:
-            return replies
-        cards = [cast(QuestionCard, reply.message) for reply in stale]  # _open_card checked the type
-        with self._sessions() as session:
-            counts = self._services.quiz.answer_counts(session, [card.post_id for card in cards])
-        fresh: dict[int, Reply] = {}
-        for reply, card in zip(stale, cards, strict=True):
-            count = max(card.answered_count, counts[card.post_id])
-            fresh[id(reply)] = UpdatePosted(reply.ref, replace(card, answered_count=count))
-        return [fresh.get(id(r), r) for r in replies]
 
     async def close_due(self) -> int:
         """Close every post past its ``closes_at`` and update their cards; returns how many cards changed."""

@@ -144,7 +144,7 @@ def build_discord_bot(
     if discord_settings.application_id:  # otherwise discord.py learns it at login
         client_options.setdefault("application_id", int(discord_settings.application_id))
     client = QuizClient(guild_id=guild_id, **client_options)
-    port = DiscordPort(client, update_interval=update_interval)
+    port = DiscordPort(client, update_interval=update_interval, refresh=app.fresh_counts())
     router = InteractionRouter(
         app,
         port,

@@ -27,7 +27,7 @@ import discord
 
 from adapters.discord.render import Rendered, render
 from adapters.discord.views import build_view
-from bot.card_updates import CardUpdates
+from bot.card_updates import CardUpdates, Refresh
 from bot.events import Actor, Where
 from bot.messages import Message
 from bot.ports import MessageRef
@@ -69,9 +69,11 @@ def edit_kwargs(rendered: Rendered) -> dict[str, Any]:
 class DiscordPort:
     """``bot.ports.ChatPort`` over a ``discord.Client`` (no interaction context)."""
 
-    def __init__(self, client: discord.Client, *, update_interval: float = 0.0) -> None:
+    def __init__(
+        self, client: discord.Client, *, update_interval: float = 0.0, refresh: Refresh | None = None
+    ) -> None:
         self._client = client
-        self._cards = CardUpdates(self._edit, update_interval)
+        self._cards = CardUpdates(self._edit, update_interval, refresh=refresh)
 
     async def post(self, where: Where, message: Message) -> MessageRef:
         channel = self._client.get_partial_messageable(int(where.channel_id))

@@ -108,7 +108,7 @@ def build_slack_app(
     if slack.mode == "http" and not slack.signing_secret:
         raise ValueError("HTTP mode needs the signing secret (SLACK_SIGNING_SECRET)")
     client = client or make_client(slack.bot_token, slack.api_base_url)
-    port = SlackPort(client, update_interval=update_interval)
+    port = SlackPort(client, update_interval=update_interval, refresh=quiz.fresh_counts())
     people = People(client)
     dispatcher = quiz.dispatcher(port, instructor_handler=instructor_handler)
     batcher = AnswerBatcher(dispatcher, lanes=lanes_for(quiz.engine.dialect.name))

@@ -6,7 +6,8 @@
 - ``dm``: conversations.open + chat.postMessage; None when the user cannot be DMed (the core then
   falls back to ``post_private``);
 - ``update``: chat.update, coalesced and paced per card (``bot.card_updates.CardUpdates``): at most one
-  per card every ``update_interval`` seconds, sent in the background.
+  per card every ``update_interval`` seconds, sent in the background, its answer count read again right
+  before it goes when given a ``refresh`` (PostgreSQL).
 
 Messages go out with ``link_names`` off and unfurling off; all user text in them is escaped by ``render``.
 429s (with Retry-After) and 5xx are retried by the client's retry handlers (``make_client``).
@@ -29,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.render import JSON, SlackMessage, render_message
-from bot.card_updates import CardUpdates
+from bot.card_updates import CardUpdates, Refresh
 from bot.events import Actor, Where
 from bot.messages import Message, WeeklyDigest
 from bot.ports import MessageRef
@@ -97,10 +98,12 @@ def _error(exc: SlackApiError) -> str:
 class SlackPort:
     """``bot.ports.ChatPort`` over Slack's Web API."""
 
-    def __init__(self, client: AsyncWebClient, *, update_interval: float = 1.0) -> None:
+    def __init__(
+        self, client: AsyncWebClient, *, update_interval: float = 1.0, refresh: Refresh | None = None
+    ) -> None:
         self._client = client
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
-        self._updates = CardUpdates(self._chat_update, update_interval)
+        self._updates = CardUpdates(self._chat_update, update_interval, refresh=refresh)
 
     @property
     def client(self) -> AsyncWebClient:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -88,3 +89,27 @@ def test_a_failed_send_is_logged_and_the_next_version_still_lands(caplog: pytest
     asyncio.run(run())
     assert counts(rec) == [2]
     assert "could not update the card m1" in caplog.text
+
+
+def test_a_refresh_sets_open_cards_counts_before_they_go_and_a_failed_one_sends_the_card_as_it_was() -> None:
+    rec = Recorder()
+    committed = {"count": 7}
+    refreshed: list[int] = []
+
+    async def refresh(open_card: QuestionCard) -> QuestionCard:
+        refreshed.append(open_card.answered_count)
+        if committed["count"] < 0:
+            raise RuntimeError("database unreachable")
+        return replace(open_card, answered_count=max(open_card.answered_count, committed["count"]))
+
+    async def run() -> None:
+        updates = CardUpdates(rec, refresh=refresh)
+        await updates.submit(REF, card(5))  # its reply said 5; 7 are committed
+        await updates.submit(REF, card(6))  # older than what went out: not sent, not refreshed
+        committed["count"] = -1
+        await updates.submit(REF, card(8))  # the read fails: sent with its own count
+        await updates.submit(REF, card(8, closed=True))  # closed cards carry final figures: no refresh
+
+    asyncio.run(run())
+    assert counts(rec) == [7, 8, 8]
+    assert refreshed == [5, 8]
