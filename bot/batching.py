@@ -67,35 +67,48 @@ class AnswerBatcher:
         actor = event.actor
         lane = hash((actor.platform, actor.workspace_id, actor.user_id)) % self.lanes
         self._waiting[lane].append((event, future))
+        self._start(lane)
+
+    def _start(self, lane: int) -> None:
+        """Run ``lane`` unless it runs already (it then takes what was just queued before it ends)."""
         if lane not in self._running:
-            task = asyncio.get_running_loop().create_task(self._lane(lane))
-            self._running[lane] = task
-            task.add_done_callback(lambda _: self._running.pop(lane, None))
+            self._running[lane] = asyncio.get_running_loop().create_task(self._lane(lane))
 
     async def _lane(self, lane: int) -> None:
         waiting = self._waiting[lane]
-        while waiting:
-            batch = [waiting.popleft() for _ in range(min(len(waiting), self.max_batch))]
-            try:
-                per_event = await self.dispatcher.record_batch([event for event, _ in batch])
-            except BaseException as exc:  # cancelled (shutdown): nobody waits forever
-                for _, future in batch:
-                    if future is not None and not future.done():
-                        future.set_exception(RuntimeError(f"recording stopped: {exc!r}"))
-                raise
-            to_send = []
-            for (_, future), replies in zip(batch, per_event, strict=True):
-                if future is None:
-                    to_send.append(replies)
-                elif not future.done():  # the caller may have given up waiting
-                    future.set_result(replies)
-            if not to_send:
-                continue
-            while len(self._sending) >= self.max_sending:
-                await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
-            task = asyncio.get_running_loop().create_task(self._send(to_send))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+        try:
+            while waiting:
+                batch = [waiting.popleft() for _ in range(min(len(waiting), self.max_batch))]
+                try:
+                    per_event = await self.dispatcher.record_batch([event for event, _ in batch])
+                except BaseException as exc:  # cancelled (shutdown): no caller waits forever
+                    for _, future in [*batch, *waiting]:
+                        if future is not None and not future.done():
+                            future.set_exception(RuntimeError(f"recording stopped: {exc!r}"))
+                    kept = [item for item in waiting if item[1] is None]  # ``drain`` still records these
+                    waiting.clear()
+                    waiting.extend(kept)
+                    raise
+                to_send = []
+                for (_, future), replies in zip(batch, per_event, strict=True):
+                    if future is None:
+                        to_send.append(replies)
+                    elif not future.done():  # the caller may have given up waiting
+                        future.set_result(replies)
+                if to_send:
+                    await self._send_soon(to_send)
+        finally:
+            # No await between the last look at ``waiting`` and this: an event queued while the lane was
+            # running was taken by it, and one queued from now on starts the lane again.
+            del self._running[lane]
+
+    async def _send_soon(self, per_event: list[list[Reply]]) -> None:
+        """Send a batch's replies in the background, once fewer than ``max_sending`` batches are sending."""
+        while len(self._sending) >= self.max_sending:
+            await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
+        task = asyncio.get_running_loop().create_task(self._send(per_event))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     async def _send(self, per_event: list[list[Reply]]) -> None:
         await asyncio.gather(*(self.dispatcher.deliver(replies) for replies in per_event))
@@ -107,5 +120,10 @@ class AnswerBatcher:
 
     async def drain(self) -> None:
         """Wait until every event submitted so far has been recorded and its replies sent."""
-        while self._running or self._sending:
+        while True:
+            for lane, waiting in enumerate(self._waiting):
+                if waiting:  # queued with no lane to take it (a lane that was cancelled): take it now
+                    self._start(lane)
+            if not (self._running or self._sending):
+                return
             await asyncio.gather(*self._running.values(), *self._sending, return_exceptions=True)

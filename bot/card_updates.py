@@ -90,10 +90,10 @@ class CardUpdates:
             await self._send(ref, message)
             return
         key = (ref.where.channel_id, ref.message_id)
-        if rank <= self._sent_rank(key):
+        if rank <= self._sent_rank(key) and not self._refreshes(message, key):
             return
         pending = self._pending.get(key)
-        if pending is None or rank > (card_rank(pending[1]) or (-1, -1)):
+        if pending is None or rank >= (card_rank(pending[1]) or (-1, -1)):
             self._pending[key] = (ref, message)
         if key in self._flushing:
             return
@@ -135,6 +135,18 @@ class CardUpdates:
                     self._remember(key, latest_rank)
         finally:
             self._flushing.discard(key)
+
+    def _refreshes(self, message: Message, key: Key) -> bool:
+        """Whether an open card's update must still go through a refresh although its own count is not
+        above the one sent: it follows a commit the last refresh may have missed (another transaction's
+        answers made its count stale, not the card). A closed card sent already ends it."""
+        sent_closed = self._sent_rank(key)[0] == 1
+        return (
+            self._refresh is not None
+            and isinstance(message, QuestionCard)
+            and not message.closed
+            and not sent_closed
+        )
 
     async def _refreshed(self, message: Message) -> Message:
         """``message`` with a fresh answer count when it is an open card and there is a ``refresh``; as it

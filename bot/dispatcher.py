@@ -207,15 +207,18 @@ class Dispatcher:
         One transaction (one commit, one thread hand-off, one turn of the SQLite writer gate) for many
         answers is what lets a burst of clicks be recorded faster than one commit each. Events are routed in
         order on one session, so a later event sees an earlier one's rows (a double click is "already
-        answered"). When the batch fails as a whole (a unique constraint raced by another replica, a bug
-        in one event), nothing of it was committed and every event is processed again on its own.
+        answered"). When the batch fails as a whole (a unique constraint raced by another replica, a bug in
+        one event), it was rolled back and the events are processed again one unit each, in their order. If
+        the connection broke during the commit itself, the commit may have landed: the events are processed
+        again too, and those it did record are recognised by their delivery ids (recorded once, but their
+        replies are lost then).
         """
         if len(events) > 1:
             try:
                 return await asyncio.to_thread(self.process_batch, events)
             except Exception:
                 log.info("a batch of %d events failed; processing each alone", len(events), exc_info=True)
-        return list(await asyncio.gather(*(self.record(event) for event in events)))
+        return [await self.record(event) for event in events]
 
     def process_batch(self, events: Sequence[Event]) -> list[list[Reply]]:
         """The synchronous unit of work for several events (tried once): each event's replies, unsent."""

@@ -13,12 +13,16 @@ module, one parent and its own child): the parent sends a ``FrontConfig`` first;
 the child answers with ``Flushed(n)`` after every job acked before it. When its stdin closes the child stops
 listening, finishes the requests in flight, writes their jobs and exits; the parent reads to the end of the
 pipe, so no acked request is lost on shutdown.
+The parent unpickles the child's frames with an allow-list (``Ready``, ``Flushed``, the jobs and the core
+events they carry), so even a compromised front cannot make the bot's process build anything else; a frame
+that cannot be read is logged and skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import pickle
@@ -33,6 +37,7 @@ from adapters.slack.http import serve_http
 from adapters.slack.jobs import JOB_TYPES, Job, JobSink
 from adapters.slack.listeners import EVENTS_PATH, bolt_app
 from adapters.slack.port import make_client
+from bot.events import Actor, ChoiceSelected, CommandInvoked, SelfRated, TextAnswered, Where
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ HEADER = struct.Struct(">I")
 START_TIMEOUT = 60.0
 RESTART_DELAY = 1.0
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where ``-m adapters.slack.front`` is found
+_EVENT_PARTS = (Actor, Where, CommandInvoked, ChoiceSelected, TextAnswered, SelfRated)
 
 
 @dataclass(frozen=True)
@@ -73,20 +79,49 @@ class Flushed:
     n: int
 
 
+_CHILD_CLASSES = frozenset(
+    (cls.__module__, cls.__qualname__) for cls in (Ready, Flushed, *JOB_TYPES, *_EVENT_PARTS)
+)
+
+
+@dataclass(frozen=True)
+class BadFrame:
+    """A frame that could not be read back (logged and skipped: the framing itself is intact)."""
+
+    error: str
+
+
+class _ChildFrames(pickle.Unpickler):
+    """Unpickles only what a front sends (``Ready``, ``Flushed``, jobs and the core events they carry), so
+    the process that faces the internet cannot make the bot's process build anything else."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _CHILD_CLASSES:
+            raise pickle.UnpicklingError(f"{module}.{name} is not something the Slack front sends")
+        return super().find_class(module, name)
+
+
 def frame(item: object) -> bytes:
     """One frame: length header, then the pickle."""
     data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
     return HEADER.pack(len(data)) + data
 
 
-async def read_frame(reader: asyncio.StreamReader) -> object | None:
-    """The next frame's object; None at the end of the pipe."""
+async def read_frame(reader: asyncio.StreamReader, *, from_child: bool = False) -> object | None:
+    """The next frame's object (``BadFrame`` when it cannot be read back); None at the end of the pipe.
+    ``from_child``: only the classes a front sends are accepted."""
     try:
         header = await reader.readexactly(HEADER.size)
         (size,) = HEADER.unpack(header)
-        return pickle.loads(await reader.readexactly(size))  # only ever our own child's frames
+        data = await reader.readexactly(size)
     except asyncio.IncompleteReadError:
         return None
+    try:
+        if from_child:
+            return _ChildFrames(io.BytesIO(data)).load()
+        return pickle.loads(data)  # the parent's own frames (configuration, flushes)
+    except Exception as exc:  # any unpickling failure: skip the frame, keep the pipe
+        return BadFrame(repr(exc))
 
 
 class HttpFront:
@@ -136,16 +171,15 @@ class HttpFront:
             },
         )
         assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(frame(replace(self._config, port=self.port)))
-        await process.stdin.drain()
         try:
-            ready = await asyncio.wait_for(read_frame(process.stdout), START_TIMEOUT)
-        except TimeoutError:
-            ready = None
+            process.stdin.write(frame(replace(self._config, port=self.port)))
+            await process.stdin.drain()
+            ready = await asyncio.wait_for(read_frame(process.stdout, from_child=True), START_TIMEOUT)
+        except BaseException:  # a broken pipe, a timeout, or we were cancelled: leave no process behind
+            await _reap(process)
+            raise
         if not isinstance(ready, Ready):
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            code = await process.wait()
+            code = await _reap(process)
             raise RuntimeError(f"the Slack HTTP front did not start (exit code {code})")
         self.port = ready.port  # a restart listens on the same port
         self._process = process
@@ -174,7 +208,10 @@ class HttpFront:
     async def _pump(self, process: asyncio.subprocess.Process) -> None:
         """Hand the process's jobs to the sink until its pipe ends."""
         assert process.stdout is not None
-        while (item := await read_frame(process.stdout)) is not None:
+        while (item := await read_frame(process.stdout, from_child=True)) is not None:
+            if isinstance(item, BadFrame):
+                log.error("skipped a frame from the Slack HTTP front that could not be read: %s", item.error)
+                continue
             if isinstance(item, Flushed):
                 future = self._flushes.pop(item.n, None)
                 if future is not None and not future.done():
@@ -202,8 +239,12 @@ class HttpFront:
         self._next_flush += 1
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._flushes[self._next_flush] = future
-        process.stdin.write(frame(Flush(self._next_flush)))
-        await process.stdin.drain()
+        try:
+            process.stdin.write(frame(Flush(self._next_flush)))
+            await process.stdin.drain()
+        except BaseException:
+            self._flushes.pop(self._next_flush, None)
+            raise
         await future
 
     async def stop(self) -> None:
@@ -214,6 +255,13 @@ class HttpFront:
             process.stdin.close()
         if self._supervisor is not None:
             await self._supervisor
+
+
+async def _reap(process: asyncio.subprocess.Process) -> int:
+    """Kill ``process`` (if it still runs) and wait for it; its exit code."""
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+    return await process.wait()
 
 
 # --- the child -------------------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ class SlackWork:
         while self._background.running or self._batcher.pending:
             await self._background.drain()
             await self._batcher.drain()
+            await asyncio.sleep(0)  # never a busy loop, whatever is left
 
     async def _dispatch(self, event: Event) -> None:
         event = await self._with_groups(event)

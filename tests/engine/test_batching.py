@@ -164,3 +164,39 @@ def test_record_hands_each_caller_its_own_replies_and_sends_nothing_itself(env: 
     for i, replies in enumerate(per_caller):
         (direct,) = [r for r in replies if isinstance(r, ToDirect)]
         assert direct.actor.user_id == f"U{i}"
+
+
+class StubRecorder:
+    """Stands in for the dispatcher to test the batcher's scheduling alone: records events, no replies."""
+
+    def __init__(self) -> None:
+        self.recorded: list[Event] = []
+
+    async def record_batch(self, events: list[Event]) -> list[list[Reply]]:
+        await asyncio.sleep(0)
+        self.recorded += events
+        return [[] for _ in events]
+
+    async def deliver(self, replies: list[Reply]) -> None:
+        return None
+
+
+def test_an_event_queued_as_its_lane_finishes_still_gets_recorded(env: Env) -> None:
+    """The lane's last look at its queue and its leaving the running set happen in one step."""
+
+    async def run() -> tuple[bool, int]:
+        stub = StubRecorder()
+        batcher = AnswerBatcher(stub)  # type: ignore[arg-type]
+        first = asyncio.ensure_future(batcher.record(clicks(env, 1, range(1))[0]))
+
+        async def as_the_lane_finishes() -> list[Reply]:
+            while not stub.recorded:  # wakes in the loop turn where the lane ends
+                await asyncio.sleep(0)
+            return await batcher.record(clicks(env, 1, range(1, 2))[0])
+
+        second = asyncio.ensure_future(as_the_lane_finishes())
+        await asyncio.wait([first, second], timeout=2)
+        await asyncio.wait_for(batcher.drain(), 2)
+        return second.done(), len(stub.recorded)
+
+    assert asyncio.run(run()) == (True, 2)

@@ -105,11 +105,31 @@ def test_a_refresh_sets_open_cards_counts_before_they_go_and_a_failed_one_sends_
     async def run() -> None:
         updates = CardUpdates(rec, refresh=refresh)
         await updates.submit(REF, card(5))  # its reply said 5; 7 are committed
-        await updates.submit(REF, card(6))  # older than what went out: not sent, not refreshed
+        await updates.submit(REF, card(6))  # refreshed (a commit came after the last read): 7 again, not sent
         committed["count"] = -1
         await updates.submit(REF, card(8))  # the read fails: sent with its own count
         await updates.submit(REF, card(8, closed=True))  # closed cards carry final figures: no refresh
 
     asyncio.run(run())
     assert counts(rec) == [7, 8, 8]
-    assert refreshed == [5, 8]
+    assert refreshed == [5, 6, 8]
+
+
+def test_an_update_whose_own_count_is_stale_still_brings_the_card_up_to_date() -> None:
+    """Two answers committing at once in two transactions both carry a count of 3 (neither saw the other);
+    the first one's update went out as 3 before the second committed. The second's update, though no higher
+    than what was sent, is refreshed and sends 4."""
+    rec = Recorder()
+    committed = {"count": 3}
+
+    async def refresh(open_card: QuestionCard) -> QuestionCard:
+        return replace(open_card, answered_count=max(open_card.answered_count, committed["count"]))
+
+    async def run() -> None:
+        updates = CardUpdates(rec, refresh=refresh)
+        await updates.submit(REF, card(3))
+        committed["count"] = 4  # the other transaction commits, then delivers its reply
+        await updates.submit(REF, card(3))
+
+    asyncio.run(run())
+    assert counts(rec) == [3, 4]

@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ from fakes.slack import Signing
 from slackkit import SINGLE, SlackEnv, slack_env
 
 from adapters.slack import ids
+from adapters.slack.front import BadFrame, Ready, frame, read_frame
+from adapters.slack.jobs import Dispatch, RunCommand
+from bot.events import Actor, ChoiceSelected, Where
 
 pytestmark = pytest.mark.slow
 
@@ -126,3 +130,18 @@ async def test_stopping_while_the_front_restarts_leaves_no_process_behind(sqlite
     assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # whichever process it last had is gone
+
+
+@pytest.mark.parametrize("hostile", [datetime(2026, 1, 1, tzinfo=UTC), Path("/etc/passwd"), {"not": Signing}])
+async def test_the_bot_reads_back_only_what_a_front_sends(hostile: object) -> None:
+    """Frames from the internet-facing child are unpickled with an allow-list: anything else is skipped
+    (logged), and the frames after it still arrive."""
+    actor = Actor("slack", "T1", "U1", "ann", False, ("S1", "@team"))
+    job = Dispatch(ChoiceSelected(actor, Where("slack", "T1", "C1"), 7, ("B",), "act-1"))
+    reader = asyncio.StreamReader()
+    for item in (hostile, job, RunCommand({"text": "top"}), Ready(3000)):
+        reader.feed_data(frame(item))
+    reader.feed_eof()
+    got = [await read_frame(reader, from_child=True) for _ in range(5)]
+    assert isinstance(got[0], BadFrame) and "is not something the Slack front sends" in got[0].error
+    assert got[1:] == [job, RunCommand({"text": "top"}), Ready(3000), None]
