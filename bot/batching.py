@@ -8,7 +8,9 @@ rather than piling up replies). So a lone click is handled as soon as it arrives
 and a burst costs one commit per batch instead of one per answer. SQLite has one writer, so one lane; on
 PostgreSQL two lanes overlap their round trips. Each user's events always go to the same lane, so two
 concurrent batches never write the same user's rows (no lock waits or deadlocks between lanes on a user's
-first sighting or streaks), and a user's events are recorded in the order they came.
+first sighting or streaks), and a user's events are recorded in the order they came (their replies are sent
+concurrently, so two of them may arrive in the other order). ``record`` is the variant for adapters that send
+each event's replies themselves (Discord answers through the interaction): it returns them once committed.
 """
 
 from __future__ import annotations
