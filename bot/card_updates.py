@@ -136,23 +136,22 @@ class CardUpdates:
         finally:
             self._flushing.discard(key)
 
+    def _refreshable(self, message: Message) -> bool:
+        """An open card, and a ``refresh`` to read its count with."""
+        return self._refresh is not None and isinstance(message, QuestionCard) and not message.closed
+
     def _refreshes(self, message: Message, key: Key) -> bool:
         """Whether an open card's update must still go through a refresh although its own count is not
         above the one sent: it follows a commit the last refresh may have missed (another transaction's
         answers made its count stale, not the card). A closed card sent already ends it."""
-        sent_closed = self._sent_rank(key)[0] == 1
-        return (
-            self._refresh is not None
-            and isinstance(message, QuestionCard)
-            and not message.closed
-            and not sent_closed
-        )
+        return self._refreshable(message) and self._sent_rank(key)[0] != 1  # 1: sent closed
 
     async def _refreshed(self, message: Message) -> Message:
-        """``message`` with a fresh answer count when it is an open card and there is a ``refresh``; as it
-        was when the read fails (logged: a stale count is better than no update)."""
-        if self._refresh is None or not isinstance(message, QuestionCard) or message.closed:
+        """``message`` with a fresh answer count when it is refreshable; as it was when the read fails
+        (logged: a stale count is better than no update)."""
+        if self._refresh is None or not self._refreshable(message):
             return message
+        assert isinstance(message, QuestionCard)
         try:
             return await self._refresh(message)
         except Exception:

@@ -9,8 +9,9 @@ A unit of work (``run_unit``):
 - on SQLite starts with ``BEGIN IMMEDIATE``, so concurrent writers queue on the busy timeout instead of
   failing with a stale read snapshot (units of one process first queue on the engine's in-process writer
   gate, which hands over faster than SQLite's sleeping busy handler);
-- first claims the delivery id in ``processed_events`` (``INSERT ... ON CONFLICT DO NOTHING``): a delivery
-  seen before (Slack retry, double delivery to two replicas) does nothing and replies nothing;
+- first claims the delivery ids of its events in ``processed_events`` (one ``INSERT ... ON CONFLICT DO
+  NOTHING``, ``claim_deliveries``): a delivery seen before (Slack retry, double delivery to two replicas)
+  does nothing and replies nothing;
 - is retried when a unique constraint fires (two first answers at once, two first sightings of a user):
   the retry sees the winner's row and answers accordingly ("you already answered");
 - is retried when its pooled connection proves dead before the commit (a database restart): the engine
@@ -31,9 +32,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from sqlalchemy import Executable
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,12 +51,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 UNIT_ATTEMPTS = 4
-_CLAIM = InsertIgnoring.into(ProcessedEvent)
-_CLAIMED = (ProcessedEvent.platform, ProcessedEvent.event_id)
-_CLAIM_MANY: dict[str, Executable] = {
-    "postgresql": pg_insert(ProcessedEvent).on_conflict_do_nothing().returning(*_CLAIMED),
-    "sqlite": sqlite_insert(ProcessedEvent).on_conflict_do_nothing().returning(*_CLAIMED),
-}
+_CLAIM = InsertIgnoring.into(ProcessedEvent, ProcessedEvent.platform, ProcessedEvent.event_id)
 
 
 class InstructorHandler(Protocol):
@@ -111,27 +104,17 @@ def _begin_immediately(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def claim_delivery(session: Session, platform: str, delivery_id: str | None, now_utc: datetime) -> bool:
-    """True the first time a delivery id is seen (it is then recorded), False for a repeat."""
-    if not delivery_id:
-        return True
-    values = {"platform": platform, "event_id": delivery_id[:200], "received_at": now_utc}
-    return _CLAIM.run(session, values) == 1
-
-
 def claim_deliveries(session: Session, events: Sequence[Event], now_utc: datetime) -> list[bool]:
-    """``claim_delivery`` for several events in one statement: for each, whether it is seen for the first
-    time (an event without a delivery id always is; of two with the same id in ``events``, the first)."""
+    """Record the events' delivery ids in ``processed_events`` (one ``INSERT ... ON CONFLICT DO NOTHING``):
+    for each event, whether it is seen for the first time. An event without a delivery id always is; of two
+    with the same id in ``events``, the first; a delivery seen before (a Slack retry, a double delivery to two
+    replicas) is not, and gets no replies."""
     keys = [(e.actor.platform, e.delivery_id[:200]) if e.delivery_id else None for e in events]
     wanted = list(dict.fromkeys(key for key in keys if key is not None))
-    fresh: set[tuple[str, str]] = set()
-    if wanted:
-        connection = session.connection()
-        rows = connection.execute(
-            _CLAIM_MANY[connection.dialect.name],
-            [{"platform": platform, "event_id": eid, "received_at": now_utc} for platform, eid in wanted],
-        )
-        fresh = {(str(platform), str(eid)) for platform, eid in rows}
+    rows = [{"platform": platform, "event_id": eid, "received_at": now_utc} for platform, eid in wanted]
+    fresh = (
+        {(str(row.platform), str(row.event_id)) for row in _CLAIM.inserted(session, rows)} if rows else set()
+    )
     first: list[bool] = []
     for key in keys:
         first.append(key is None or key in fresh)
@@ -195,11 +178,7 @@ class Dispatcher:
 
     def process(self, event: Event) -> list[Reply]:
         """The synchronous unit of work for one event: its replies, not yet sent."""
-        started = time.perf_counter()
-        replies = self._unit(lambda session: self._route(session, event))
-        if self._metrics is not None:
-            self._metrics.record_event(event, replies, time.perf_counter() - started)
-        return replies
+        return self._process([event], UNIT_ATTEMPTS)[0]
 
     async def record_batch(self, events: Sequence[Event]) -> list[list[Reply]]:
         """Process several events in one unit of work: each event's replies, not yet sent.
@@ -222,16 +201,17 @@ class Dispatcher:
 
     def process_batch(self, events: Sequence[Event]) -> list[list[Reply]]:
         """The synchronous unit of work for several events (tried once): each event's replies, unsent."""
+        return self._process(events, 1)
+
+    def _process(self, events: Sequence[Event], attempts: int) -> list[list[Reply]]:
+        """Claim the events' deliveries and route the new ones in one unit of work; metrics per event."""
         started = time.perf_counter()
 
         def work(session: Session) -> list[list[Reply]]:
-            now = utc(self._services.clock.now())
-            first = claim_deliveries(session, events, now)
-            return [
-                self._route(session, e, claimed=True) if f else [] for e, f in zip(events, first, strict=True)
-            ]
+            first = claim_deliveries(session, events, utc(self._services.clock.now()))
+            return [self._route(session, e) if new else [] for e, new in zip(events, first, strict=True)]
 
-        per_event = run_unit(self._sessions, work, attempts=1)
+        per_event = run_unit(self._sessions, work, attempts=attempts)
         if self._metrics is not None:
             seconds = (time.perf_counter() - started) / len(events)
             for event, replies in zip(events, per_event, strict=True):
@@ -284,11 +264,8 @@ class Dispatcher:
 
     # --- routing --------------------------------------------------------------------------------------------
 
-    def _route(self, session: Session, event: Event, *, claimed: bool = False) -> list[Reply]:
-        """``event``'s replies; first claims its delivery id (a repeat: no replies) unless ``claimed``."""
-        now = utc(self._services.clock.now())
-        if not claimed and not claim_delivery(session, event.actor.platform, event.delivery_id, now):
-            return []
+    def _route(self, session: Session, event: Event) -> list[Reply]:
+        """A newly delivered ``event``'s replies (``claim_deliveries`` said it is new)."""
         self._services.players.sync_groups(session, event.actor)
         quiz = self._services.quiz
         if isinstance(event, CommandInvoked):

@@ -221,15 +221,15 @@ def season_since(
 ) -> date | None:
     """The local day a leaderboard reset started a board from, when the reset starts it later than its period
     would (all time: whenever there was a reset); None when the board covers its whole period."""
-    season = season_start(session, platform=platform, workspace_id=workspace_id, channel_id=channel_id)
-    if season is None:
-        return None
     start, end = period_bounds(period, now, tz)
-    if start is not None and season <= start:
-        return None
-    if end is not None and season >= end:
+    window_start, _ = _window(
+        session, period, now=now, tz=tz, platform=platform, workspace_id=workspace_id, channel_id=channel_id
+    )
+    if window_start is None or window_start == start:
+        return None  # no reset, or one before the period began
+    if end is not None and window_start >= end:
         return None  # a reset after the period (last week's board read today): nothing of it counts
-    return local_day(season, tz)
+    return local_day(window_start, tz)
 
 
 def _accuracy_key(correct: Any, answered: Any) -> ColumnElement[float]:

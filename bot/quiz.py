@@ -26,6 +26,8 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    ColumnElement,
+    Row,
     Table,
     Text,
     and_,
@@ -42,9 +44,8 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.elements import ColumnClause
 
 from bot.clock import Clock
 from bot.commands import clean_name
@@ -92,27 +93,34 @@ def utc(value: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class InsertIgnoring:
-    """``INSERT ... ON CONFLICT DO NOTHING RETURNING 1`` into one table, built once for both dialects
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING ...`` into one table, built once for both dialects
     (building a statement costs more than running it on SQLite)."""
 
     postgresql: Executable
     sqlite: Executable
 
     @classmethod
-    def into(cls, model: type[Any]) -> InsertIgnoring:
-        """The statements for ``model``'s table."""
-        one: ColumnClause[Any] = literal_column("1")
+    def into(
+        cls, model: type[Any], *returning: ColumnElement[Any] | QueryableAttribute[Any]
+    ) -> InsertIgnoring:
+        """The statements for ``model``'s table, returning ``returning`` of each inserted row (``1``)."""
+        columns = returning or (cast(ColumnElement[Any], literal_column("1")),)
         return cls(
-            postgresql=pg_insert(model).on_conflict_do_nothing().returning(one),
-            sqlite=sqlite_insert(model).on_conflict_do_nothing().returning(one),
+            postgresql=pg_insert(model).on_conflict_do_nothing().returning(*columns),
+            sqlite=sqlite_insert(model).on_conflict_do_nothing().returning(*columns),
         )
 
     def run(self, session: Session, values: Mapping[str, Any]) -> int:
         """Insert ``values``; returns the number of rows inserted (0 on a conflict)."""
+        return len(self.inserted(session, [values]))
+
+    def inserted(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Row[Any]]:
+        """Insert ``rows`` in one statement; what it returned for those inserted (none for conflicts)."""
         # Counted through RETURNING: psycopg reports no rowcount (-1) for INSERT ... ON CONFLICT DO NOTHING.
         connection = session.connection()
         stmt = self.postgresql if connection.dialect.name == "postgresql" else self.sqlite
-        return len(connection.execute(stmt, dict(values)).all())
+        params = [dict(row) for row in rows]
+        return list(connection.execute(stmt, params[0] if len(params) == 1 else params).all())
 
 
 def insert_ignoring_conflict(session: Session, model: type[Any], values: Mapping[str, Any]) -> int:

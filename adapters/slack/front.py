@@ -31,13 +31,14 @@ import struct
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from adapters.slack.http import serve_http
-from adapters.slack.jobs import JOB_TYPES, Job, JobSink
+from adapters.slack.jobs import Job, JobSink
 from adapters.slack.listeners import EVENTS_PATH, bolt_app
 from adapters.slack.port import make_client
-from bot.events import Actor, ChoiceSelected, CommandInvoked, SelfRated, TextAnswered, Where
+from bot.config import SlackSettings
+from bot.events import Actor, Event, Where
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,13 @@ HEADER = struct.Struct(">I")
 START_TIMEOUT = 60.0
 RESTART_DELAY = 1.0
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where ``-m adapters.slack.front`` is found
-_EVENT_PARTS = (Actor, Where, CommandInvoked, ChoiceSelected, TextAnswered, SelfRated)
 
 
 @dataclass(frozen=True)
 class FrontConfig:
     """What the child needs: the Slack settings, where to listen, how to log."""
 
-    slack: Any  # bot.config.SlackSettings (typed loosely: pickled as is)
+    slack: SlackSettings
     host: str
     port: int
     log_level: str = "INFO"
@@ -80,7 +80,8 @@ class Flushed:
 
 
 _CHILD_CLASSES = frozenset(
-    (cls.__module__, cls.__qualname__) for cls in (Ready, Flushed, *JOB_TYPES, *_EVENT_PARTS)
+    (cls.__module__, cls.__qualname__)
+    for cls in (Ready, Flushed, Actor, Where, *get_args(Job), *get_args(Event))
 )
 
 
@@ -140,7 +141,7 @@ class HttpFront:
 
     @classmethod
     async def start(
-        cls, slack: Any, sink: JobSink, host: str, port: int, log_level: str = "INFO"
+        cls, slack: SlackSettings, sink: JobSink, host: str, port: int, log_level: str = "INFO"
     ) -> HttpFront:
         """Start the front listening on ``host:port`` (0: any free port); returns once it listens."""
         front = cls(FrontConfig(slack, host, port, log_level), sink)
@@ -217,7 +218,7 @@ class HttpFront:
                 if future is not None and not future.done():
                     future.set_result(None)
                 continue
-            if not isinstance(item, JOB_TYPES):
+            if not isinstance(item, Job):
                 log.warning("ignored an unexpected %s from the Slack HTTP front", type(item).__name__)
                 continue
             try:
@@ -272,6 +273,8 @@ async def _child(config: FrontConfig, stdin: asyncio.StreamReader, out: asyncio.
         out.write(frame(job))
 
     slack = config.slack
+    if not slack.bot_token:  # build_slack_app refuses this before a front is ever started
+        raise SystemExit("the Slack HTTP front needs the bot token")
     app = bolt_app(make_client(slack.bot_token, slack.api_base_url), slack, sink)
     runner, port = await serve_http(app.web_app(path=EVENTS_PATH), config.host, config.port)
     out.write(frame(Ready(port)))

@@ -46,7 +46,6 @@ class OpenAnswerForm:
 
 
 Job = Dispatch | RunCommand | Refuse | OpenAnswerForm
-JOB_TYPES = (Dispatch, RunCommand, Refuse, OpenAnswerForm)
 JobSink = Callable[[Job], None]
 
 
