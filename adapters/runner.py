@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.app import QuizApp, build_app
 from bot.config import Settings
 from bot.health import keep_heartbeat
+from bot.heap import settle_startup_heap
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.scheduler import Deliver, Scheduler, build_scheduler, dispatcher_delivery
 
@@ -100,6 +101,7 @@ async def serve(
         stack.callback(scheduler.shutdown)
         await scheduler.start()
         log.info("scheduler started for %s", ", ".join(sorted(deliveries)))
+        settle_startup_heap()
         if settings.heartbeat_file is not None:
             beating = asyncio.create_task(
                 keep_heartbeat(settings.heartbeat_file, settings.heartbeat_interval), name="heartbeat"

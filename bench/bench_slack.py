@@ -17,7 +17,8 @@ Reported per backend and concurrency:
 - with replies/s: the same until every answer's replies (feedback DM, card updates) were also sent;
 - p50/p99 ack latency (the HTTP response to each click, as the client saw it);
 - the ceiling measured in the same run: a no-op Bolt app (``process_before_response=True``, a listener that
-  only acks) answering the same signed requests, served from the bot's process;
+  only acks) answering the same signed requests, served from a process of its own (its start-up heap
+  settled, as the front's is);
 - the feedback DMs the fake Slack received, and the database check after each run: every (post, user) click
   recorded exactly once, nothing lost or doubled;
 - CPU milliseconds per answer of each process (the bot, its front, the fake, the clients) and per request of
@@ -57,6 +58,7 @@ from bot.clock import FakeClock
 from bot.config import Settings, SlackSettings
 from bot.dispatcher import run_unit
 from bot.events import Where
+from bot.heap import settle_startup_heap
 from bot.ports import ToChannel
 from bot.quiz import QuizService
 from bot.storage.models import AnswerRow, Bank, Base, QuestionRow, User
@@ -276,9 +278,15 @@ def _latency(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def _noop_ceiling(fake: FakeSlackProcess, requests: list[Request], concurrency: int) -> ClientRun:
+def _noop_main(api_url: str, bot_token: str, conn: Any) -> None:
+    asyncio.run(_serve_noop(api_url, bot_token, conn))
+
+
+async def _serve_noop(api_url: str, bot_token: str, conn: Any) -> None:
+    """A Bolt app whose listener only acks, in a process of its own with its start-up heap settled, as the
+    front's is: the ceiling of what Bolt itself serves here. Reports its port and CPU time on ``conn``."""
     app = AsyncApp(
-        client=AsyncWebClient(token=fake.bot_token, base_url=fake.api_url),
+        client=AsyncWebClient(token=bot_token, base_url=api_url),
         signing_secret=SECRET,
         process_before_response=True,
     )
@@ -291,11 +299,32 @@ async def _noop_ceiling(fake: FakeSlackProcess, requests: list[Request], concurr
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = next(int(a[1]) for a in runner.addresses if isinstance(a, tuple))
+    settle_startup_heap()
+    conn.send(next(int(a[1]) for a in runner.addresses if isinstance(a, tuple)))
+    loop = asyncio.get_running_loop()
+    while await loop.run_in_executor(None, conn.recv) == "cpu":
+        conn.send(time.process_time())
+    await runner.cleanup()
+
+
+async def _noop_ceiling(
+    fake: FakeSlackProcess, requests: list[Request], concurrency: int
+) -> tuple[ClientRun, float]:
+    """The no-op app's run on the same requests, and its process's CPU seconds over it."""
+    ctx = mp.get_context("spawn")
+    conn, child = ctx.Pipe()
+    process = ctx.Process(target=_noop_main, args=(fake.api_url, fake.bot_token, child), daemon=True)
+    process.start()
     try:
-        return await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
+        port = await asyncio.to_thread(conn.recv)
+        conn.send("cpu")
+        cpu = await asyncio.to_thread(conn.recv)
+        run = await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
+        conn.send("cpu")
+        return run, await asyncio.to_thread(conn.recv) - cpu
     finally:
-        await runner.cleanup()
+        conn.send("stop")
+        await asyncio.to_thread(process.join, 10)
 
 
 async def _count_until(quiz: QuizApp, expected: int, stop: asyncio.Event) -> float | None:
@@ -352,9 +381,7 @@ async def _bench_one(backend: str, url: str, concurrency: int, answers: int, fro
             await bot.close()
         recorded, doubled = _check(quiz, expected)
         feedback = fake.feedback_dms() - dms_before
-        noop_cpu = time.process_time()
-        noop = await _noop_ceiling(fake, requests, concurrency)
-        noop_cpu = time.process_time() - noop_cpu
+        noop, noop_cpu = await _noop_ceiling(fake, requests, concurrency)
         noop_rate = len(requests) / (noop.finished - noop.started)
         per_answer = 1000 / max(recorded, 1)
         bot_cpu, front_cpu, fake_cpu = (

@@ -39,6 +39,7 @@ from adapters.slack.listeners import EVENTS_PATH, bolt_app
 from adapters.slack.port import make_client
 from bot.config import SlackSettings
 from bot.events import Actor, Event, Where
+from bot.heap import settle_startup_heap
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,10 @@ class Flushed:
     n: int
 
 
-_CHILD_CLASSES = frozenset(
-    (cls.__module__, cls.__qualname__)
+_CHILD_CLASSES: dict[tuple[str, str], type] = {
+    (cls.__module__, cls.__qualname__): cls
     for cls in (Ready, Flushed, Actor, Where, *get_args(Job), *get_args(Event))
-)
+}
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,10 @@ class _ChildFrames(pickle.Unpickler):
     the process that faces the internet cannot make the bot's process build anything else."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _CHILD_CLASSES:
-            raise pickle.UnpicklingError(f"{module}.{name} is not something the Slack front sends")
-        return super().find_class(module, name)
+        try:
+            return _CHILD_CLASSES[module, name]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not something the Slack front sends") from None
 
 
 def frame(item: object) -> bytes:
@@ -277,6 +279,7 @@ async def _child(config: FrontConfig, stdin: asyncio.StreamReader, out: asyncio.
         raise SystemExit("the Slack HTTP front needs the bot token")
     app = bolt_app(make_client(slack.bot_token, slack.api_base_url), slack, sink)
     runner, port = await serve_http(app.web_app(path=EVENTS_PATH), config.host, config.port)
+    settle_startup_heap()
     out.write(frame(Ready(port)))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # the parent decides when the front stops
