@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -209,6 +209,8 @@ class Dispatcher:
 
         def work(session: Session) -> list[list[Reply]]:
             first = claim_deliveries(session, events, utc(self._services.clock.now()))
+            fresh = [e for e, new in zip(events, first, strict=True) if new]
+            self._services.quiz.prefetch_targets(session, _clicks(fresh))
             return [self._route(session, e) if new else [] for e, new in zip(events, first, strict=True)]
 
         per_event = run_unit(self._sessions, work, attempts=attempts)
@@ -322,3 +324,12 @@ class Dispatcher:
                 return tell(error(f"/quiz {command.name} is not available in this version yet."))
             return self._instructor_handler(session, command, actor, where)
         raise TypeError(f"unknown command {command!r}")
+
+
+def _clicks(events: Iterable[Event]) -> list[tuple[Actor, int]]:
+    """The (actor, post id) of the answers among ``events`` that name their post."""
+    return [
+        (e.actor, e.post_id)
+        for e in events
+        if isinstance(e, ChoiceSelected | TextAnswered) and e.post_id is not None
+    ]

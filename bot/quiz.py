@@ -30,13 +30,10 @@ from sqlalchemy import (
     Row,
     Table,
     Text,
-    and_,
     bindparam,
-    case,
     exists,
     func,
     insert,
-    literal,
     literal_column,
     select,
     update,
@@ -47,6 +44,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql import Executable
 
+from bot.answer_targets import ANSWER_TARGET, UnitTargets, target_params
 from bot.clock import Clock
 from bot.commands import clean_name
 from bot.events import Actor, Where
@@ -56,7 +54,7 @@ from bot.grading.verdict import Grade, Verdict
 from bot.messages import Message, QuestionCard, TopicEntry, TopicList, error, info, warning
 from bot.ports import MessageRef, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.scoring import points_for
-from bot.storage.models import AnswerRow, Post, QuestionRow, Streak, User
+from bot.storage.models import CHANNEL, PRIVATE, AnswerRow, Post, QuestionRow, User
 from bot.streaks import (
     WORKSPACE_SCOPE,
     DayPredicate,
@@ -71,8 +69,6 @@ from questions.model import Kind, Question
 
 MAX_RESPONSE_CHARS = 500
 MAX_DISPLAY_NAME = 200
-CHANNEL = "channel"
-PRIVATE = "private"
 QUESTION_CACHE_SIZE = 1024
 
 
@@ -258,74 +254,8 @@ class _LazyPredicate:
 
 
 # The answer path's statements, built once (see ``QuizService.answer``).
-_POSTS = cast(Table, Post.__table__)
 _QUESTIONS = cast(Table, QuestionRow.__table__)
-_USERS = cast(Table, User.__table__)
 _ANSWERS = cast(Table, AnswerRow.__table__)
-_COUNTED = _ANSWERS.alias("counted")
-_STREAKS = cast(Table, Streak.__table__)
-_CHANNEL_STREAK = _STREAKS.alias("channel_streak")
-_WORKSPACE_STREAK = _STREAKS.alias("workspace_streak")
-_ANSWER_TARGET = (
-    select(
-        _POSTS.c.id,
-        _POSTS.c.question_id,
-        _POSTS.c.platform,
-        _POSTS.c.workspace_id,
-        _POSTS.c.channel_id,
-        _POSTS.c.audience,
-        _POSTS.c.target_user_pk,
-        _POSTS.c.message_ref,
-        _POSTS.c.closes_at,
-        _POSTS.c.closed_at,
-        _POSTS.c.timezone,
-        sql_cast(_QUESTIONS.c.data, Text).label("question_json"),
-        _USERS.c.id.label("user_pk"),
-        _USERS.c.display_name,
-        _USERS.c.dm_feedback,
-        _ANSWERS.c.id.label("earlier_id"),
-        _ANSWERS.c.response.label("earlier_response"),
-        case(
-            (
-                and_(_POSTS.c.audience == CHANNEL, _POSTS.c.message_ref.is_not(None)),
-                select(func.count()).where(_COUNTED.c.post_id == _POSTS.c.id).scalar_subquery(),
-            )
-        ).label("answered_count"),
-        _CHANNEL_STREAK.c.current.label("channel_current"),
-        _CHANNEL_STREAK.c.best.label("channel_best"),
-        _CHANNEL_STREAK.c.last_date.label("channel_last"),
-        _WORKSPACE_STREAK.c.current.label("workspace_current"),
-        _WORKSPACE_STREAK.c.best.label("workspace_best"),
-        _WORKSPACE_STREAK.c.last_date.label("workspace_last"),
-    )
-    .select_from(
-        _POSTS.outerjoin(_QUESTIONS, _QUESTIONS.c.id == _POSTS.c.question_id)
-        .outerjoin(
-            _USERS,
-            and_(
-                _USERS.c.platform == bindparam("platform"),
-                _USERS.c.workspace_id == bindparam("workspace_id"),
-                _USERS.c.user_id == bindparam("user_id"),
-            ),
-        )
-        .outerjoin(_ANSWERS, and_(_ANSWERS.c.post_id == _POSTS.c.id, _ANSWERS.c.user_pk == _USERS.c.id))
-        .outerjoin(
-            _CHANNEL_STREAK,
-            and_(
-                _CHANNEL_STREAK.c.user_pk == _USERS.c.id,
-                _CHANNEL_STREAK.c.scope == _POSTS.c.channel_id,
-            ),
-        )
-        .outerjoin(
-            _WORKSPACE_STREAK,
-            and_(
-                _WORKSPACE_STREAK.c.user_pk == _USERS.c.id,
-                _WORKSPACE_STREAK.c.scope == literal(WORKSPACE_SCOPE),
-            ),
-        )
-    )
-    .where(_POSTS.c.id == bindparam("post_id"))
-)
 _QUESTION_JSON = select(sql_cast(_QUESTIONS.c.data, Text)).where(_QUESTIONS.c.id == bindparam("question_id"))
 _EARLIER_ANSWER = select(_ANSWERS.c.id, _ANSWERS.c.response).where(
     _ANSWERS.c.post_id == bindparam("post_id"), _ANSWERS.c.user_pk == bindparam("user_pk")
@@ -610,6 +540,12 @@ class QuizService:
             .limit(1)
         ).first()
 
+    @staticmethod
+    def prefetch_targets(session: Session, clicks: Sequence[tuple[Actor, int]]) -> None:
+        """Read what the coming answers to these (actor, post id) clicks are checked against, in one query
+        for all of them (a batch of clicks in one unit of work); ``answer`` then uses it."""
+        UnitTargets.prefetch(session, clicks)
+
     def answer(
         self,
         session: Session,
@@ -623,7 +559,8 @@ class QuizService:
         """Grade and record one answer (a click's ``keys`` or typed ``text``) and say how it went.
 
         The hot path (a click names its post): one query reads the post, its question's stored JSON, the
-        user and any earlier answer; then the answer is inserted and the streaks updated (one locked read,
+        user and any earlier answer (``bot.answer_targets``; for a batch of clicks, one query for all of
+        them: ``prefetch_targets``); then the answer is inserted and the streaks updated (one locked read,
         a write only when a streak moves). Questions are parsed once per stored version (``QuestionCache``).
         """
         now = utc(self._clock.now())
@@ -688,19 +625,15 @@ class QuizService:
         """The answer's target when the event names the post: one query in the common case. A user seen
         for the first time (or whose display name changed) goes through ``ensure_user`` first."""
         connection = session.connection()
-        params = {
-            "post_id": post_id,
-            "platform": actor.platform,
-            "workspace_id": actor.workspace_id,
-            "user_id": actor.user_id,
-        }
-        row = connection.execute(_ANSWER_TARGET, params).first()
+        params = target_params(actor, post_id)
+        prefetched = UnitTargets.take(session, actor, post_id)
+        row, added = prefetched or (connection.execute(ANSWER_TARGET, params).first(), 0)
         name = clean_name(actor.display_name, MAX_DISPLAY_NAME) if actor.display_name else None
         if row is None or row.user_pk is None or (name and row.display_name != name):
             user = ensure_user(session, actor, now)
             if row is None or row.user_pk is None:
                 session.flush()
-                row = connection.execute(_ANSWER_TARGET, params).first()
+                row, added = connection.execute(ANSWER_TARGET, params).first(), 0
             if row is None:  # no such post
                 return _Target(user.id, user.dm_feedback, None, None, False, None, None)
             dm_feedback = user.dm_feedback
@@ -726,7 +659,7 @@ class QuizService:
             question_json=row.question_json,
             answered_before=row.earlier_id is not None,
             earlier_response=row.earlier_response,
-            answered_count=row.answered_count,
+            answered_count=None if row.answered_count is None else row.answered_count + added,
             streaks={
                 WORKSPACE_SCOPE: StreakState(
                     row.workspace_current or 0, row.workspace_best or 0, row.workspace_last
@@ -794,6 +727,7 @@ class QuizService:
                 "self_rating": None,
             },
         )
+        UnitTargets.recorded(session, post.id)
 
         def active_days() -> DayPredicate:
             return schedule_predicate(

@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+CHANNEL = "channel"  # Post.audience: a card posted in a channel for everyone
+PRIVATE = "private"  # Post.audience: a question asked to one user
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -125,7 +127,7 @@ class Post(Base):
     platform: Mapped[str] = mapped_column(String(20))
     workspace_id: Mapped[str] = mapped_column(String(64))
     channel_id: Mapped[str] = mapped_column(String(64))
-    audience: Mapped[str] = mapped_column(String(10))  # "channel" | "private"
+    audience: Mapped[str] = mapped_column(String(10))  # CHANNEL | PRIVATE
     target_user_pk: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     message_ref: Mapped[str | None] = mapped_column(String(200))
     posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
