@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, event
 
+from bot import answer_targets
 from bot.events import ChoiceSelected
 from bot.messages import Feedback, Notice, QuestionCard
 from bot.ports import Reply, ToDirect, ToUser, UpdatePosted
@@ -18,6 +20,12 @@ from bot.ports import Reply, ToDirect, ToUser, UpdatePosted
 from .quizkit import Env
 from .test_answer_path import post_to_channel
 from .test_batching import answers_by_user, clicks, counting_commits
+
+
+@pytest.fixture(autouse=True)
+def prefetching_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prefetch on SQLite too (it is left out there for speed only), so both backends test it."""
+    monkeypatch.setattr(answer_targets, "NOT_PREFETCHED_ON", frozenset())
 
 
 @contextmanager
@@ -88,3 +96,14 @@ def test_what_the_unit_wrote_wins_over_what_was_prefetched(env: Env) -> None:
     assert streaks == [2, 2, 2, 1]  # U1's streak moved once, on their first answer of the day
     assert card_counts([per_event[0], per_event[2], per_event[4]]) == [1, 2, 3]
     assert card_counts([per_event[3]]) == [1]
+
+
+def test_sqlite_reads_each_target_alone(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(answer_targets, "NOT_PREFETCHED_ON", frozenset({"sqlite"}))
+    known_users(env, range(4))
+    post_id = post_to_channel(env)
+    with counting_target_reads(env) as reads:
+        per_event = asyncio.run(env.dispatcher.record_batch(clicks(env, post_id, range(4))))
+    sqlite = env.sessions.kw["bind"].dialect.name == "sqlite"
+    assert reads == ([4] if sqlite else [1])
+    assert card_counts(per_event) == [1, 2, 3, 4]
