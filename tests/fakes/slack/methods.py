@@ -184,7 +184,7 @@ def chat_post_message(ws: Workspace, args: JSON, ctx: Context) -> JSON:
         metadata=metadata if isinstance(metadata, dict) else None,
     )
     ws.messages[(channel.id, message.ts)] = message
-    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_slack()}
+    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_slack(copied=False)}
 
 
 def chat_update(ws: Workspace, args: JSON, ctx: Context) -> JSON:
@@ -203,7 +203,7 @@ def chat_update(ws: Workspace, args: JSON, ctx: Context) -> JSON:
         "channel": channel.id,
         "ts": message.ts,
         "text": message.text,
-        "message": message.to_slack(),
+        "message": message.to_slack(copied=False),
     }
 
 

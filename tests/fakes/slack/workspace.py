@@ -119,8 +119,10 @@ class Message:
     versions: list[JSON] = field(default_factory=list)
     deleted: bool = False
 
-    def to_slack(self) -> JSON:
-        """The message object Slack returns (chat.postMessage ``message``, block_actions ``message``)."""
+    def to_slack(self, *, copied: bool = True) -> JSON:
+        """The message object Slack returns (chat.postMessage ``message``, block_actions ``message``).
+        ``copied=False`` shares the blocks list: for an answer serialised at once (the fake only ever
+        replaces a message's blocks, never edits them in place)."""
         data: JSON = {
             "type": "message",
             "user": self.user,
@@ -129,7 +131,7 @@ class Message:
             "team": self.team_id,
             "text": self.text,
             "ts": self.ts,
-            "blocks": copy.deepcopy(self.blocks),
+            "blocks": copy.deepcopy(self.blocks) if copied else self.blocks,
         }
         if self.thread_ts:
             data["thread_ts"] = self.thread_ts
