@@ -3,8 +3,8 @@
 - ``post``: chat.postMessage (the returned ``ts`` is the ref a card is updated by);
 - ``post_private``: chat.postEphemeral; where Slack refuses it (the app is not in that conversation) the
   message goes as a DM instead;
-- ``dm``: conversations.open + chat.postMessage; None when the user cannot be DMed (the core then
-  falls back to ``post_private``);
+- ``dm``: conversations.open (once per user, remembered) + chat.postMessage; None when the user cannot be
+  DMed (the core then falls back to ``post_private``);
 - ``update``: chat.update, coalesced and paced per card (``bot.card_updates.CardUpdates``): at most one
   per card every ``update_interval`` seconds, sent in the background, its answer count read again right
   before it goes when given a ``refresh`` (PostgreSQL).
@@ -103,6 +103,7 @@ class SlackPort:
     ) -> None:
         self._client = client
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
+        self._dm_opening: dict[str, asyncio.Task[str | None]] = {}
         self._updates = CardUpdates(self._chat_update, update_interval, refresh=refresh)
 
     @property
@@ -193,9 +194,20 @@ class SlackPort:
         )
 
     async def _dm_channel(self, user_id: str) -> str | None:
+        """The user's DM channel: remembered once opened; one conversations.open per user at a time (a
+        burst of a new user's answers waits for the same call rather than each making one: the method is
+        rate-limited per workspace)."""
         known = self._dm_channels.get(user_id)
         if known is not None:
             return known
+        opening = self._dm_opening.get(user_id)
+        if opening is None:
+            opening = asyncio.get_running_loop().create_task(self._open_dm(user_id))
+            self._dm_opening[user_id] = opening
+            opening.add_done_callback(lambda _: self._dm_opening.pop(user_id, None))
+        return await asyncio.shield(opening)  # one waiter giving up does not cancel it for the others
+
+    async def _open_dm(self, user_id: str) -> str | None:
         try:
             answer = await self._client.conversations_open(users=user_id)
         except SlackApiError as exc:

@@ -19,7 +19,7 @@ from adapters.slack.mrkdwn import bank_text, escape, quoted, split, user_text
 from adapters.slack.port import SlackPort, make_client
 from adapters.slack.render import answer_modal, leaderboard_blocks, render_message
 from bot.card_updates import CardUpdates
-from bot.events import Where
+from bot.events import Actor, Where
 from bot.messages import (
     CardAction,
     ChoiceView,
@@ -483,3 +483,24 @@ async def test_slack_port_updates_a_busy_card_at_most_once_per_interval() -> Non
         assert all(gap >= interval - 0.05 for gap in gaps), gaps
         final = fake.message("C1", ref.message_id)
         assert "Closed" in final["text"] and "20 answered" not in final["text"]
+
+
+async def test_slack_port_opens_a_new_users_dm_once_for_a_burst_of_feedback() -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("UNEW", "new")
+        fake.add_user("UHID", "hidden", dm_blocked=True)
+        port = SlackPort(make_client(fake.bot_token, fake.api_url))
+        try:
+            new, hidden = (Actor("slack", fake.team_id, user) for user in ("UNEW", "UHID"))
+            sent = await asyncio.gather(
+                *(port.dm(actor, info(f"feedback {i}")) for i in range(12) for actor in (new, hidden))
+            )
+            later = await port.dm(new, info("one more"))
+        finally:
+            await port.close()
+        opened = [c.args.get("users") for c in fake.calls("conversations.open")]
+        assert sorted(opened) == ["UHID", "UNEW"]  # one call each, however many answers were in flight
+        refs = [ref for ref in [*sent[::2], later] if ref is not None]
+        assert len(refs) == 13 and len({ref.where.channel_id for ref in refs}) == 1
+        assert sent[1::2] == [None] * 12  # cannot be DMed: every waiter hears so (ephemeral fallback)
+        assert len(fake.dms("UNEW")) == 13
