@@ -134,22 +134,23 @@ def ensure_user(session: Session, actor: Actor, now: datetime) -> User:
     user = session.scalars(select(User).where(*identity)).first()
     name = clean_name(actor.display_name, MAX_DISPLAY_NAME) if actor.display_name else None
     if user is None:
-        insert_ignoring_conflict(
-            session,
-            User,
-            {
-                "platform": actor.platform,
-                "workspace_id": actor.workspace_id,
-                "user_id": actor.user_id,
-                "display_name": name,
-                "dm_feedback": True,
-                "created_at": utc(now),
-            },
-        )
+        insert_ignoring_conflict(session, User, _new_user(actor, name, now))
         user = session.scalars(select(User).where(*identity)).one()
     elif name and user.display_name != name:
         user.display_name = name
     return user
+
+
+def _new_user(actor: Actor, name: str | None, now: datetime) -> dict[str, object]:
+    """The row of a user seen for the first time."""
+    return {
+        "platform": actor.platform,
+        "workspace_id": actor.workspace_id,
+        "user_id": actor.user_id,
+        "display_name": name,
+        "dm_feedback": True,
+        "created_at": utc(now),
+    }
 
 
 def load_question(session: Session, question_id: str) -> Question | None:
@@ -623,17 +624,18 @@ class QuizService:
 
     def _target_of_post(self, session: Session, actor: Actor, post_id: int, now: datetime) -> _Target:
         """The answer's target when the event names the post: one query in the common case. A user seen
-        for the first time (or whose display name changed) goes through ``ensure_user`` first."""
+        for the first time is stored and the target read again; one whose display name changed goes through
+        ``ensure_user``."""
         connection = session.connection()
         params = target_params(actor, post_id)
         prefetched = UnitTargets.take(session, actor, post_id)
         row, added = prefetched or (connection.execute(ANSWER_TARGET, params).first(), 0)
         name = clean_name(actor.display_name, MAX_DISPLAY_NAME) if actor.display_name else None
-        if row is None or row.user_pk is None or (name and row.display_name != name):
+        if row is not None and row.user_pk is None:  # the user's first answer: store them, read again
+            insert_ignoring_conflict(session, User, _new_user(actor, name, now))
+            row, added = connection.execute(ANSWER_TARGET, params).first(), 0
+        if row is None or (name and row.display_name != name):
             user = ensure_user(session, actor, now)
-            if row is None or row.user_pk is None:
-                session.flush()
-                row, added = connection.execute(ANSWER_TARGET, params).first(), 0
             if row is None:  # no such post
                 return _Target(user.id, user.dm_feedback, None, None, False, None, None)
             dm_feedback = user.dm_feedback
