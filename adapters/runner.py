@@ -5,8 +5,9 @@ Order: serve the Prometheus metrics when ``metrics_port`` is set (first, so a po
 anything connects), build every adapter (one ``InstructorHandler`` shared by all), connect them, then start
 the scheduler with each platform's dispatcher as its delivery (a scheduled post needs a connected client),
 and rebuild the scheduler's timer whenever an instructor command changed a schedule or a sprint. Once all is
-up, the heartbeat file (``heartbeat_file``) is touched every ``heartbeat_interval`` seconds from this loop.
-On cancellation everything stops in the reverse order.
+up, the heartbeat file (``heartbeat_file``) is touched every ``heartbeat_interval`` seconds from this loop,
+and ``run_chat_adapters`` freezes the start-up heap (``bot.heap``). On cancellation everything stops in the
+reverse order.
 """
 
 from __future__ import annotations
@@ -101,7 +102,6 @@ async def serve(
         stack.callback(scheduler.shutdown)
         await scheduler.start()
         log.info("scheduler started for %s", ", ".join(sorted(deliveries)))
-        settle_startup_heap()
         if settings.heartbeat_file is not None:
             beating = asyncio.create_task(
                 keep_heartbeat(settings.heartbeat_file, settings.heartbeat_interval), name="heartbeat"
@@ -123,6 +123,11 @@ async def _stop(task: asyncio.Task[None]) -> None:
     await asyncio.wait([task])
 
 
+def _settle(_: Running) -> None:
+    """Once everything is up: freeze what start-up built (shorter collector pauses while serving)."""
+    settle_startup_heap()
+
+
 def run_chat_adapters(settings: Settings) -> None:
     """Migrate, load banks, then serve Slack and/or Discord (blocking; Ctrl-C or SIGINT stops cleanly)."""
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -136,7 +141,7 @@ def run_chat_adapters(settings: Settings) -> None:
                 result.updated,
                 result.deactivated,
             )
-        asyncio.run(serve(settings, app))
+        asyncio.run(serve(settings, app, on_started=_settle))
     except KeyboardInterrupt:
         log.info("stopped")
     finally:

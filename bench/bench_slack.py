@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing as mp
 import os
 import random
@@ -315,16 +316,23 @@ async def _noop_ceiling(
     conn, child = ctx.Pipe()
     process = ctx.Process(target=_noop_main, args=(fake.api_url, fake.bot_token, child), daemon=True)
     process.start()
+    child.close()  # the child's end lives in the child now: its exit ends our recv instead of hanging it
+
+    async def ask(message: str | None = None) -> Any:
+        if message is not None:
+            conn.send(message)
+        return await asyncio.to_thread(conn.recv)  # EOFError if the process died
+
     try:
-        port = await asyncio.to_thread(conn.recv)
-        conn.send("cpu")
-        cpu = await asyncio.to_thread(conn.recv)
+        port = await ask()
+        cpu = await ask("cpu")
         run = await _run_clients(f"http://127.0.0.1:{port}/slack/events", requests, concurrency)
-        conn.send("cpu")
-        return run, await asyncio.to_thread(conn.recv) - cpu
+        return run, await ask("cpu") - cpu
     finally:
-        conn.send("stop")
+        with contextlib.suppress(OSError):  # already gone: the error that got us here is the one to see
+            conn.send("stop")
         await asyncio.to_thread(process.join, 10)
+        conn.close()
 
 
 async def _count_until(quiz: QuizApp, expected: int, stop: asyncio.Event) -> float | None:

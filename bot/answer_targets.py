@@ -5,12 +5,13 @@ user, their earlier answer to the post, the post's answer count and the user's s
 all of theirs in one statement (``UnitTargets.prefetch``: the same select over ``unnest`` of the pairs),
 kept in the unit of work's session until each click takes its row. Rows describe the database before the
 unit wrote anything, and answering stays right with them:
-- a row is taken once: a second click on the same post by the same user (a double click) is read again, and
-  finds the first answer;
-- a post's answer count is the prefetched count plus the answers this unit has inserted into it since
-  (``recorded``);
-- a user's streaks may have moved since (their answer to another post in this unit): stored streaks only
-  ever move forward, so an older state just makes ``bot.streaks.record_answer_day`` read them again.
+- a row is taken once, and none is given for a user who has answered in this unit (``recorded``): their next
+  click is read again, so it sees their earlier answers and moved streaks (a double click finds the first
+  answer, a typed answer that found its post by itself counts too);
+- a post's answer count is the prefetched count plus the answers this unit has inserted into it since.
+What other transactions commit meanwhile (the other lane's answers, an instructor closing the post) is seen
+as of the prefetch rather than as of each click: a few milliseconds earlier, the same race as before (the
+answers' unique constraint still decides; card counts are read again before each edit on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -167,6 +168,7 @@ class UnitTargets:
     """The targets prefetched for one unit of work's clicks (kept in its session's ``info``)."""
 
     rows: dict[tuple[int, UserKey], Row[Any]] = field(default_factory=dict)
+    answered: set[UserKey] = field(default_factory=set)  # users who answered in this unit since
     added: Counter[int] = field(default_factory=Counter)  # answers inserted per post since the prefetch
 
     @staticmethod
@@ -192,18 +194,23 @@ class UnitTargets:
     @staticmethod
     def take(session: Session, actor: Actor, post_id: int) -> tuple[Row[Any], int] | None:
         """The prefetched target of a click and how many answers this unit added to its post since; None
-        when there is none (not prefetched, or taken already)."""
+        when there is none to trust (not prefetched, taken already, or the user answered in this unit)."""
         unit: UnitTargets | None = session.info.get(_SESSION_KEY)
         if unit is None:
             return None
-        row = unit.rows.pop((post_id, _user_key(actor)), None)
-        return None if row is None else (row, unit.added[post_id])
+        user = _user_key(actor)
+        row = unit.rows.pop((post_id, user), None)
+        if row is None or user in unit.answered:
+            return None
+        return row, unit.added[post_id]
 
     @staticmethod
-    def recorded(session: Session, post_id: int) -> None:
-        """Note an answer inserted into ``post_id`` in this unit (its prefetched count is one short now)."""
+    def recorded(session: Session, actor: Actor, post_id: int) -> None:
+        """Note an answer inserted in this unit (the post's prefetched count is one short now; the user's rows
+        are out of date)."""
         unit: UnitTargets | None = session.info.get(_SESSION_KEY)
         if unit is not None:
+            unit.answered.add(_user_key(actor))
             unit.added[post_id] += 1
 
 

@@ -729,7 +729,7 @@ class QuizService:
                 "self_rating": None,
             },
         )
-        UnitTargets.recorded(session, post.id)
+        UnitTargets.recorded(session, actor, post.id)
 
         def active_days() -> DayPredicate:
             return schedule_predicate(

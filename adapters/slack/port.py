@@ -115,7 +115,11 @@ class SlackPort:
         await self._updates.drain()
 
     async def close(self) -> None:
-        """Release the client's pooled connections (when it pools them)."""
+        """Stop opening DM channels, then release the client's pooled connections (when it pools them)."""
+        opening = list(self._dm_opening.values())
+        for task in opening:
+            task.cancel()
+        await asyncio.gather(*opening, return_exceptions=True)
         pooled = self._client
         if isinstance(pooled, PooledWebClient):  # not a Web API method (the manifest test reads _client.X)
             await pooled.aclose()
@@ -204,8 +208,14 @@ class SlackPort:
         if opening is None:
             opening = asyncio.get_running_loop().create_task(self._open_dm(user_id))
             self._dm_opening[user_id] = opening
-            opening.add_done_callback(lambda _: self._dm_opening.pop(user_id, None))
+            opening.add_done_callback(lambda task: self._opened(user_id, task))
         return await asyncio.shield(opening)  # one waiter giving up does not cancel it for the others
+
+    def _opened(self, user_id: str, task: asyncio.Task[str | None]) -> None:
+        if self._dm_opening.get(user_id) is task:
+            del self._dm_opening[user_id]
+        if not task.cancelled():
+            task.exception()  # its waiters got it; marked retrieved even when they had all given up
 
     async def _open_dm(self, user_id: str) -> str | None:
         try:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, event
 
 from bot import answer_targets
-from bot.events import ChoiceSelected
+from bot.events import ChoiceSelected, TextAnswered
 from bot.messages import Feedback, Notice, QuestionCard
 from bot.ports import Reply, ToDirect, ToUser, UpdatePosted
 
@@ -94,3 +94,21 @@ def test_what_the_unit_wrote_wins_over_what_was_prefetched(env: Env) -> None:
     assert streaks == [2, 2, 2, 1]  # U1's streak moved once, on their first answer of the day
     assert card_counts([per_event[0], per_event[2], per_event[4]]) == [1, 2, 3]
     assert card_counts([per_event[3]]) == [1]
+
+
+def test_a_typed_answer_counts_for_the_users_click_later_in_the_batch(env: Env) -> None:
+    known_users(env, range(1, 3))
+    post_id = post_to_channel(env)
+    typed = TextAnswered(env.actor("U1"), env.where, None, "B", "t1")  # finds the channel's open card itself
+    batch = [
+        typed,
+        ChoiceSelected(env.actor("U1"), env.where, post_id, ("A",), "c1"),
+        ChoiceSelected(env.actor("U2"), env.where, post_id, ("B",), "c2"),
+    ]
+    with counting_commits(env) as commits:
+        per_event = asyncio.run(env.dispatcher.record_batch(batch))
+    assert commits == [1]  # the click was read again, not inserted over the typed answer (no fallback)
+    assert answers_by_user(env, post_id) == {"U1": 1, "U2": 1}
+    said = [r.message for r in per_event[1] if isinstance(r, ToUser)]
+    assert len(said) == 1 and isinstance(said[0], Notice) and "already answered" in said[0].text
+    assert card_counts([per_event[0], per_event[2]])[-1] == 2
