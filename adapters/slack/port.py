@@ -4,7 +4,7 @@
 - ``post_private``: chat.postEphemeral; where Slack refuses it (the app is not in that conversation) the
   message goes as a DM instead;
 - ``dm``: conversations.open (once per user, remembered) + chat.postMessage; None when the user cannot be
-  DMed (the core then falls back to ``post_private``);
+  DMed (the core then falls back to ``post_private``; Slack is asked again about that user after ten minutes);
 - ``update``: chat.update, coalesced and paced per card (``bot.card_updates.CardUpdates``): at most one
   per card every ``update_interval`` seconds, sent in the background, its answer count read again right
   before it goes when given a ``refresh`` (PostgreSQL).
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -43,6 +44,7 @@ NO_DM = frozenset(
 )
 NO_EPHEMERAL = frozenset({"user_not_in_channel", "not_in_channel", "channel_not_found"})
 MAX_DM_CHANNELS = 5000
+NO_DM_RECHECK_SECONDS = 600.0  # a user Slack would not let the app DM is asked about again after this
 CHART_FILENAME = "team-standings.png"
 CHART_TITLE = "Team standings, last week"
 
@@ -104,6 +106,7 @@ class SlackPort:
         self._client = client
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
         self._dm_opening: dict[str, asyncio.Task[str | None]] = {}
+        self._no_dm_until: OrderedDict[str, float] = OrderedDict()  # user -> monotonic time to ask again
         self._updates = CardUpdates(self._chat_update, update_interval, refresh=refresh)
 
     @property
@@ -200,10 +203,13 @@ class SlackPort:
     async def _dm_channel(self, user_id: str) -> str | None:
         """The user's DM channel: remembered once opened; one conversations.open per user at a time (a
         burst of a new user's answers waits for the same call rather than each making one: the method is
-        rate-limited per workspace)."""
+        rate-limited per workspace). A user Slack refused to let the app DM is not asked about again for
+        ``NO_DM_RECHECK_SECONDS`` (None: their feedback goes ephemeral)."""
         known = self._dm_channels.get(user_id)
         if known is not None:
             return known
+        if self._no_dm_until.get(user_id, 0.0) > time.monotonic():
+            return None
         opening = self._dm_opening.get(user_id)
         if opening is None:
             opening = asyncio.get_running_loop().create_task(self._open_dm(user_id))
@@ -222,6 +228,10 @@ class SlackPort:
             answer = await self._client.conversations_open(users=user_id)
         except SlackApiError as exc:
             if _error(exc) in NO_DM:
+                self._no_dm_until.pop(user_id, None)
+                self._no_dm_until[user_id] = time.monotonic() + NO_DM_RECHECK_SECONDS
+                while len(self._no_dm_until) > MAX_DM_CHANNELS:
+                    self._no_dm_until.popitem(last=False)
                 return None
             raise
         channel = str((answer.get("channel") or {}).get("id") or "")

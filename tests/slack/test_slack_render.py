@@ -15,6 +15,7 @@ from fakes.slack import FakeSlack, validate_blocks, validate_view
 from slack_sdk.models.blocks import Block
 
 from adapters.slack import ids
+from adapters.slack import port as slack_port
 from adapters.slack.mrkdwn import bank_text, escape, quoted, split, user_text
 from adapters.slack.port import SlackPort, make_client
 from adapters.slack.render import answer_modal, leaderboard_blocks, render_message
@@ -496,11 +497,31 @@ async def test_slack_port_opens_a_new_users_dm_once_for_a_burst_of_feedback() ->
                 *(port.dm(actor, info(f"feedback {i}")) for i in range(12) for actor in (new, hidden))
             )
             later = await port.dm(new, info("one more"))
+            again = await port.dm(hidden, info("later"))
         finally:
             await port.close()
         opened = [c.args.get("users") for c in fake.calls("conversations.open")]
         assert sorted(opened) == ["UHID", "UNEW"]  # one call each, however many answers were in flight
+        assert again is None  # not asked again soon after Slack refused (each answer's call would count)
         refs = [ref for ref in [*sent[::2], later] if ref is not None]
         assert len(refs) == 13 and len({ref.where.channel_id for ref in refs}) == 1
         assert sent[1::2] == [None] * 12  # cannot be DMed: every waiter hears so (ephemeral fallback)
         assert len(fake.dms("UNEW")) == 13
+
+
+async def test_slack_port_asks_again_about_a_user_it_could_not_dm_after_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(slack_port, "NO_DM_RECHECK_SECONDS", 0.05)
+    async with FakeSlack() as fake:
+        fake.add_user("UHID", "hidden", dm_blocked=True)
+        port = SlackPort(make_client(fake.bot_token, fake.api_url))
+        hidden = Actor("slack", fake.team_id, "UHID")
+        try:
+            assert await port.dm(hidden, info("one")) is None
+            assert await port.dm(hidden, info("two")) is None  # remembered
+            await asyncio.sleep(0.06)
+            assert await port.dm(hidden, info("three")) is None  # asked again
+        finally:
+            await port.close()
+        assert len(fake.calls("conversations.open")) == 2
