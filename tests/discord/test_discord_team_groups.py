@@ -30,11 +30,9 @@ def teams_of(env: DiscordEnv) -> dict[str, str]:
 
 async def test_a_team_linked_to_a_role_fills_itself_and_ranks(env: DiscordEnv) -> None:
     fake = env.fake
-    backend = fake.add_role("Backend Team")
     env.with_instructor_handler = True
-    await (
-        env.restart()
-    )  # the client learns the new role from GUILD_CREATE (the fake sends no GUILD_ROLE_CREATE)
+    await env.restart()
+    backend = fake.add_role("Backend Team")  # the running client learns it from GUILD_ROLE_CREATE
     teacher = fake.add_user("teacher", roles=[env.instructor_role])
     bob, cat = fake.add_user("bob", roles=[backend]), fake.add_user("cat", roles=[backend])
     dan = fake.add_user("dan")

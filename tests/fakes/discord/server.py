@@ -158,8 +158,14 @@ class FakeDiscord:
         self.state.world.remove_channel(self._channel(channel))
 
     def add_role(self, name: str, *, guild: FakeGuild | None = None, permissions: int = 0) -> FakeRole:
-        """A role in ``guild`` (default: ``fake.guild``)."""
-        return self.state.world.add_role(guild or self.guild, name, permissions=permissions)
+        """A role in ``guild`` (default: ``fake.guild``). A connected bot is told with GUILD_ROLE_CREATE (sent
+        before any dispatch that follows, as on one gateway socket); a bot that connects later gets the role
+        in GUILD_CREATE."""
+        guild = guild or self.guild
+        role = self.state.world.add_role(guild, name, permissions=permissions)
+        if self.gateway.current_session() is not None:
+            self.gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()})
+        return role
 
     def dm_channel(self, user: UserRef) -> FakeChannel:
         """The bot's DM channel with ``user`` (made on first use, as ``POST /users/@me/channels`` does)."""
