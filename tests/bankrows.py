@@ -1,5 +1,5 @@
-"""Test helper: store questions as rows the way the bank store does (``data`` is exactly the model dump), for
-kits that need hand-made questions in a database without importing a bank file."""
+"""Test helper: store hand-made questions through the bank store's own import path (``sync_bank``), for kits
+that need questions in a database without importing a bank file."""
 
 from __future__ import annotations
 
@@ -8,29 +8,26 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Bank, QuestionRow
+from bot.storage.banks import sync_bank
 from questions.model import Question
 
 
 def store_question_rows(
     session: Session, questions: Sequence[Question], *, bank: str, now: datetime, title: str | None = None
 ) -> None:
-    """Add ``questions`` (to their own bank, else ``bank``; bank rows created as needed) and commit."""
-    for name in sorted({q.bank or bank for q in questions} or {bank}):
-        if session.get(Bank, name) is None:
-            session.add(Bank(name=name, title=title if name == bank and title else name, imported_at=now))
-    session.flush()
+    """Import ``questions`` into their own bank, else ``bank`` (banks created as needed, questions already
+    stored elsewhere in a bank kept), and commit."""
+    by_bank: dict[str, list[Question]] = {}
     for q in questions:
-        session.add(
-            QuestionRow(
-                id=q.id,
-                bank=q.bank or bank,
-                kind=q.kind.value,
-                topic=q.topic,
-                difficulty=q.difficulty.value if q.difficulty else None,
-                data=q.model_dump(mode="json"),
-                active=True,
-                updated_at=now,
-            )
+        by_bank.setdefault(q.bank or bank, []).append(q)
+    for name, members in sorted((by_bank or {bank: []}).items()):
+        sync_bank(
+            session,
+            name=name,
+            title=title if name == bank and title else name,
+            questions=members,
+            source=None,
+            now=now,
+            deactivate_missing=False,
         )
     session.commit()
