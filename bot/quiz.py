@@ -543,8 +543,9 @@ class QuizService:
 
     @staticmethod
     def prefetch_targets(session: Session, clicks: Sequence[tuple[Actor, int]]) -> None:
-        """Read what the coming answers to these (actor, post id) clicks are checked against, in one query
-        for all of them (a batch of clicks in one unit of work); ``answer`` then uses it."""
+        """On PostgreSQL, read what the coming answers to these (actor, post id) clicks are checked against
+        in one query for all of them (a batch of two or more clicks in one unit of work); ``answer`` then uses
+        it. SQLite reads each answer's target as it comes (``bot.answer_targets``)."""
         UnitTargets.prefetch(session, clicks)
 
     def answer(
@@ -560,8 +561,8 @@ class QuizService:
         """Grade and record one answer (a click's ``keys`` or typed ``text``) and say how it went.
 
         The hot path (a click names its post): one query reads the post, its question's stored JSON, the
-        user and any earlier answer (``bot.answer_targets``; for a batch of clicks, one query for all of
-        them: ``prefetch_targets``); then the answer is inserted and the streaks updated (one locked read,
+        user and any earlier answer (``bot.answer_targets``; on PostgreSQL one query for a whole batch of
+        clicks: ``prefetch_targets``); then the answer is inserted and the streaks updated (one locked read,
         a write only when a streak moves). Questions are parsed once per stored version (``QuestionCache``).
         """
         now = utc(self._clock.now())
