@@ -132,10 +132,8 @@ def _target_select(
 _PARAMETERS = ("post_id", "platform", "workspace_id", "user_id")
 _TYPES: tuple[TypeEngine[Any], ...] = (Integer(), String(), String(), String())
 # One (post, user), all four parameters.
-ANSWER_TARGET = _target_select(
-    bindparam("post_id", type_=Integer()),
-    tuple(bindparam(name, type_=kind) for name, kind in zip(_PARAMETERS[1:], _TYPES[1:], strict=True)),
-)
+_SINGLE = tuple(bindparam(name, type_=kind) for name, kind in zip(_PARAMETERS, _TYPES, strict=True))
+ANSWER_TARGET = _target_select(_SINGLE[0], _SINGLE[1:])
 # Many (post, user) pairs, as four arrays of the same length: each row says which pair (``wanted``, from 1).
 _WANTED = (
     func.unnest(
@@ -155,12 +153,7 @@ _TARGETS = _target_select(
 
 def target_params(actor: Actor, post_id: int) -> dict[str, object]:
     """The parameters of ``ANSWER_TARGET``."""
-    return {
-        "post_id": post_id,
-        "platform": actor.platform,
-        "workspace_id": actor.workspace_id,
-        "user_id": actor.user_id,
-    }
+    return dict(zip(_PARAMETERS, (post_id, *_user_key(actor)), strict=True))
 
 
 @dataclass
@@ -179,12 +172,8 @@ class UnitTargets:
         wanted = list(dict.fromkeys((post_id, _user_key(actor)) for actor, post_id in clicks))
         if len(wanted) < 2 or session.get_bind().dialect.name not in PREFETCHED_ON:
             return
-        params = {
-            "post_ids": [post_id for post_id, _ in wanted],
-            "platforms": [user[0] for _, user in wanted],
-            "workspace_ids": [user[1] for _, user in wanted],
-            "user_ids": [user[2] for _, user in wanted],
-        }
+        columns = zip(*((post_id, *user) for post_id, user in wanted), strict=True)
+        params = {f"{name}s": list(values) for name, values in zip(_PARAMETERS, columns, strict=True)}
         session.flush()  # read through the connection, past the unit of work
         found = UnitTargets()
         for row in session.connection().execute(_TARGETS, params):
@@ -192,10 +181,16 @@ class UnitTargets:
         session.info[_SESSION_KEY] = found
 
     @staticmethod
+    def _of(session: Session) -> UnitTargets | None:
+        """The targets prefetched in ``session``'s unit of work, if any."""
+        found: UnitTargets | None = session.info.get(_SESSION_KEY)
+        return found
+
+    @staticmethod
     def take(session: Session, actor: Actor, post_id: int) -> tuple[Row[Any], int] | None:
         """The prefetched target of a click and how many answers this unit added to its post since; None
         when there is none to trust (not prefetched, taken already, or the user answered in this unit)."""
-        unit: UnitTargets | None = session.info.get(_SESSION_KEY)
+        unit = UnitTargets._of(session)
         if unit is None:
             return None
         user = _user_key(actor)
@@ -208,7 +203,7 @@ class UnitTargets:
     def recorded(session: Session, actor: Actor, post_id: int) -> None:
         """Note an answer inserted in this unit (the post's prefetched count is one short now; the user's rows
         are out of date)."""
-        unit: UnitTargets | None = session.info.get(_SESSION_KEY)
+        unit = UnitTargets._of(session)
         if unit is not None:
             unit.answered.add(_user_key(actor))
             unit.added[post_id] += 1

@@ -93,6 +93,14 @@ def make_client(token: str, base_url: str | None = None, *, max_retries: int = M
     return client
 
 
+def _remember(known: OrderedDict[str, Any], user_id: str, value: Any) -> None:
+    """Store ``value`` for ``user_id`` as the newest entry, forgetting the oldest past ``MAX_DM_CHANNELS``."""
+    known.pop(user_id, None)
+    known[user_id] = value
+    while len(known) > MAX_DM_CHANNELS:
+        known.popitem(last=False)
+
+
 def _error(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "")) if exc.response is not None else ""
 
@@ -228,16 +236,11 @@ class SlackPort:
             answer = await self._client.conversations_open(users=user_id)
         except SlackApiError as exc:
             if _error(exc) in NO_DM:
-                self._no_dm_until.pop(user_id, None)
-                self._no_dm_until[user_id] = time.monotonic() + NO_DM_RECHECK_SECONDS
-                while len(self._no_dm_until) > MAX_DM_CHANNELS:
-                    self._no_dm_until.popitem(last=False)
+                _remember(self._no_dm_until, user_id, time.monotonic() + NO_DM_RECHECK_SECONDS)
                 return None
             raise
         channel = str((answer.get("channel") or {}).get("id") or "")
         if not channel:
             return None
-        self._dm_channels[user_id] = channel
-        while len(self._dm_channels) > MAX_DM_CHANNELS:
-            self._dm_channels.popitem(last=False)
+        _remember(self._dm_channels, user_id, channel)
         return channel
