@@ -5,9 +5,12 @@ user, their earlier answer to the post, the post's answer count and the user's s
 all of theirs in one statement (``UnitTargets.prefetch``: the same select over ``unnest`` of the pairs),
 kept in the unit of work's session until each click takes its row. Rows describe the database before the
 unit wrote anything, and answering stays right with them:
-- a row is taken once, and none is given for a user who has answered in this unit (``recorded``): their next
-  click is read again, so it sees their earlier answers and moved streaks (a double click finds the first
-  answer, a typed answer that found its post by itself counts too);
+- a row is taken once, and none is given for a (post, user) this unit has answered already (``recorded``):
+  that click is read again, so it finds the first answer (a double click, or a typed answer that found its
+  post by itself);
+- a user who answered another post in this unit has moved streaks: ``take`` hands them over with the row
+  (the states this unit stored), so their next click needs no second read; nothing else a row holds about
+  the user changes by answering;
 - a post's answer count is the prefetched count plus the answers this unit has inserted into it since.
 What other transactions commit meanwhile (the other lane's answers, an instructor closing the post) is seen
 as of the prefetch rather than as of each click: a few milliseconds earlier, the same race as before (the
@@ -17,7 +20,7 @@ answers' unique constraint still decides; card counts are read again before each
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -45,7 +48,7 @@ from sqlalchemy.types import TypeEngine
 
 from bot.events import Actor
 from bot.storage.models import CHANNEL, AnswerRow, Post, QuestionRow, Streak, User
-from bot.streaks import WORKSPACE_SCOPE
+from bot.streaks import WORKSPACE_SCOPE, StreakState
 
 _SESSION_KEY = "quizmaster.answer_targets"
 
@@ -156,12 +159,23 @@ def target_params(actor: Actor, post_id: int) -> dict[str, object]:
     return dict(zip(_PARAMETERS, (post_id, *_user_key(actor)), strict=True))
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """A click's prefetched target: the row, the answers this unit added to its post since, and the user's
+    streaks this unit stored since (by scope; they win over the row's)."""
+
+    row: Row[Any]
+    added: int
+    streaks: Mapping[str, StreakState]
+
+
 @dataclass
 class UnitTargets:
     """The targets prefetched for one unit of work's clicks (kept in its session's ``info``)."""
 
     rows: dict[tuple[int, UserKey], Row[Any]] = field(default_factory=dict)
-    answered: set[UserKey] = field(default_factory=set)  # users who answered in this unit since
+    answered: set[tuple[int, UserKey]] = field(default_factory=set)  # (post, user) answered in this unit
+    streaks: dict[UserKey, dict[str, StreakState]] = field(default_factory=dict)  # stored by this unit
     added: Counter[int] = field(default_factory=Counter)  # answers inserted per post since the prefetch
 
     @staticmethod
@@ -187,25 +201,27 @@ class UnitTargets:
         return found
 
     @staticmethod
-    def take(session: Session, actor: Actor, post_id: int) -> tuple[Row[Any], int] | None:
-        """The prefetched target of a click and how many answers this unit added to its post since; None
-        when there is none to trust (not prefetched, taken already, or the user answered in this unit)."""
+    def take(session: Session, actor: Actor, post_id: int) -> Prefetched | None:
+        """The prefetched target of a click; None when there is none to trust (not prefetched, taken
+        already, or this unit has answered that post for that user)."""
         unit = UnitTargets._of(session)
         if unit is None:
             return None
         user = _user_key(actor)
         row = unit.rows.pop((post_id, user), None)
-        if row is None or user in unit.answered:
+        if row is None or (post_id, user) in unit.answered:
             return None
-        return row, unit.added[post_id]
+        return Prefetched(row, unit.added[post_id], unit.streaks.get(user, {}))
 
     @staticmethod
-    def recorded(session: Session, actor: Actor, post_id: int) -> None:
-        """Note an answer inserted in this unit (the post's prefetched count is one short now; the user's rows
-        are out of date)."""
+    def recorded(session: Session, actor: Actor, post_id: int, streaks: Mapping[str, StreakState]) -> None:
+        """Note an answer inserted in this unit and the user's streaks it stored (the post's prefetched count
+        is one short now; the user's prefetched streaks are out of date)."""
         unit = UnitTargets._of(session)
         if unit is not None:
-            unit.answered.add(_user_key(actor))
+            user = _user_key(actor)
+            unit.answered.add((post_id, user))
+            unit.streaks.setdefault(user, {}).update(streaks)
             unit.added[post_id] += 1
 
 

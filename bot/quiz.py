@@ -630,11 +630,14 @@ class QuizService:
         connection = session.connection()
         params = target_params(actor, post_id)
         prefetched = UnitTargets.take(session, actor, post_id)
-        row, added = prefetched or (connection.execute(ANSWER_TARGET, params).first(), 0)
+        if prefetched is not None:
+            row, added, stored = prefetched.row, prefetched.added, prefetched.streaks
+        else:
+            row, added, stored = connection.execute(ANSWER_TARGET, params).first(), 0, {}
         name = clean_name(actor.display_name, MAX_DISPLAY_NAME) if actor.display_name else None
         if row is not None and row.user_pk is None:  # the user's first answer: store them, read again
             insert_ignoring_conflict(session, User, _new_user(actor, name, now))
-            row, added = connection.execute(ANSWER_TARGET, params).first(), 0
+            row, added, stored = connection.execute(ANSWER_TARGET, params).first(), 0, {}
         if row is None or (name and row.display_name != name):
             user = ensure_user(session, actor, now)
             if row is None:  # no such post
@@ -670,7 +673,8 @@ class QuizService:
                 post.channel_id: StreakState(
                     row.channel_current or 0, row.channel_best or 0, row.channel_last
                 ),
-            },
+            }
+            | {scope: stored[scope] for scope in (WORKSPACE_SCOPE, post.channel_id) if scope in stored},
         )
 
     def _target_of_open_question(
@@ -730,7 +734,6 @@ class QuizService:
                 "self_rating": None,
             },
         )
-        UnitTargets.recorded(session, actor, post.id)
 
         def active_days() -> DayPredicate:
             return schedule_predicate(
@@ -745,6 +748,7 @@ class QuizService:
             is_active_day=_LazyPredicate(active_days),
             seen=target.streaks,
         )
+        UnitTargets.recorded(session, actor, post.id, streaks)
         is_open = result.verdict is Verdict.SELF_ASSESS
         feedback = build_feedback(
             question,
