@@ -630,6 +630,8 @@ class QuizService:
         connection = session.connection()
         params = target_params(actor, post_id)
         prefetched = UnitTargets.take(session, actor, post_id)
+        row: Row[Any] | None
+        stored: Mapping[str, StreakState]
         if prefetched is not None:
             row, added, stored = prefetched.row, prefetched.added, prefetched.streaks
         else:
