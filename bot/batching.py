@@ -8,9 +8,11 @@ rather than piling up replies). So a lone click is handled as soon as it arrives
 and a burst costs one commit per batch instead of one per answer. SQLite has one writer, so one lane; on
 PostgreSQL two lanes overlap their round trips. Each user's events always go to the same lane, so two
 concurrent batches never write the same user's rows (no lock waits or deadlocks between lanes on a user's
-first sighting or streaks), and a user's events are recorded in the order they came (their replies are sent
-concurrently, so two of them may arrive in the other order). ``record`` is the variant for adapters that send
-each event's replies themselves (Discord answers through the interaction): it returns them once committed.
+first sighting or streaks), and a user's events are recorded in the order they came. Their replies arrive
+in that order too: different users' replies are sent concurrently, one user's one after the other (a
+user's replies from the next batch wait until those of the batch before are sent). ``record`` is the
+variant for adapters that send each event's replies themselves (Discord answers through the interaction):
+it returns them once committed.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from bot.dispatcher import Dispatcher
-from bot.events import Event
+from bot.events import Actor, Event
 from bot.ports import Reply
 
 log = logging.getLogger(__name__)
+
+UserKey = tuple[str, str, str]  # (platform, workspace id, user id)
 
 MAX_BATCH = 50
 MAX_SENDING = 4
@@ -47,6 +51,7 @@ class AnswerBatcher:
     _waiting: list[deque[tuple[Event, asyncio.Future[list[Reply]] | None]]] = field(init=False)
     _running: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     _sending: set[asyncio.Task[None]] = field(default_factory=set)
+    _user_sends: dict[UserKey, asyncio.Task[None]] = field(default_factory=dict)  # each user's latest
 
     def __post_init__(self) -> None:
         if self.lanes < 1:
@@ -66,8 +71,7 @@ class AnswerBatcher:
         return await future
 
     def _queue(self, event: Event, future: asyncio.Future[list[Reply]] | None) -> None:
-        actor = event.actor
-        lane = hash((actor.platform, actor.workspace_id, actor.user_id)) % self.lanes
+        lane = hash(_user_of(event.actor)) % self.lanes
         self._waiting[lane].append((event, future))
         self._start(lane)
 
@@ -92,9 +96,9 @@ class AnswerBatcher:
                     waiting.extend(kept)
                     raise
                 to_send = []
-                for (_, future), replies in zip(batch, per_event, strict=True):
+                for (event, future), replies in zip(batch, per_event, strict=True):
                     if future is None:
-                        to_send.append(replies)
+                        to_send.append((event, replies))
                     elif not future.done():  # the caller may have given up waiting
                         future.set_result(replies)
                 if to_send:
@@ -104,7 +108,7 @@ class AnswerBatcher:
             # running was taken by it, and one queued from now on starts the lane again.
             del self._running[lane]
 
-    async def _send_soon(self, per_event: list[list[Reply]]) -> None:
+    async def _send_soon(self, per_event: list[tuple[Event, list[Reply]]]) -> None:
         """Send a batch's replies in the background, once fewer than ``max_sending`` batches are sending."""
         while len(self._sending) >= self.max_sending:
             await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
@@ -112,8 +116,31 @@ class AnswerBatcher:
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
-    async def _send(self, per_event: list[list[Reply]]) -> None:
-        await asyncio.gather(*(self.dispatcher.deliver(replies) for replies in per_event))
+    async def _send(self, per_event: list[tuple[Event, list[Reply]]]) -> None:
+        by_user: dict[UserKey, list[list[Reply]]] = {}
+        for event, replies in per_event:
+            by_user.setdefault(_user_of(event.actor), []).append(replies)
+        await asyncio.gather(*(self._send_in_turn(user, replies) for user, replies in by_user.items()))
+
+    def _send_in_turn(self, user: UserKey, per_event: list[list[Reply]]) -> asyncio.Task[None]:
+        """Send one user's replies of a batch in order, after their replies of earlier batches."""
+        earlier = self._user_sends.get(user)
+
+        async def send() -> None:
+            if earlier is not None:
+                await asyncio.wait([earlier])  # its outcome is its own: sending goes on regardless
+            for replies in per_event:
+                await self.dispatcher.deliver(replies)
+
+        task = asyncio.get_running_loop().create_task(send())
+        self._user_sends[user] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._user_sends.get(user) is done:
+                del self._user_sends[user]
+
+        task.add_done_callback(forget)
+        return task
 
     @property
     def pending(self) -> int:
@@ -129,3 +156,7 @@ class AnswerBatcher:
             if not (self._running or self._sending):
                 return
             await asyncio.gather(*self._running.values(), *self._sending, return_exceptions=True)
+
+
+def _user_of(actor: Actor) -> UserKey:
+    return (actor.platform, actor.workspace_id, actor.user_id)

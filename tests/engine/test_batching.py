@@ -13,7 +13,7 @@ from sqlalchemy import Engine, event, func, select
 
 from bot.batching import AnswerBatcher
 from bot.events import Actor, ChoiceSelected, Event, Where
-from bot.messages import Feedback, Notice, QuestionCard
+from bot.messages import Feedback, Notice, QuestionCard, info
 from bot.ports import Reply, ToDirect, ToUser, UpdatePosted
 from bot.storage.models import AnswerRow
 
@@ -200,3 +200,53 @@ def test_an_event_queued_as_its_lane_finishes_still_gets_recorded(env: Env) -> N
         return second.done(), len(stub.recorded)
 
     assert asyncio.run(run()) == (True, 2)
+
+
+class SlowFirstSender(StubRecorder):
+    """Records like ``StubRecorder`` but replies to each event with a notice naming it, and is slow to send
+    the replies of the events in ``slow`` (a platform call that takes a while)."""
+
+    def __init__(self, slow: set[str]) -> None:
+        super().__init__()
+        self.slow = slow
+        self.delivered: list[tuple[str, str]] = []  # (user, event id), in the order sent
+
+    async def record_batch(self, events: list[Event]) -> list[list[Reply]]:
+        await asyncio.sleep(0)
+        self.recorded += events
+        return [[ToUser(e.where, e.actor.user_id, info(str(e.delivery_id)))] for e in events]
+
+    async def deliver(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            assert isinstance(reply, ToUser) and isinstance(reply.message, Notice)
+            await asyncio.sleep(0.05 if reply.message.text in self.slow else 0)
+            self.delivered.append((reply.user_id, reply.message.text))
+
+
+def test_a_users_replies_arrive_in_the_order_of_their_answers(env: Env) -> None:
+    """Across batches and inside one: a slow first reply holds back that user's later ones, nobody else's."""
+
+    def click(user: str, event_id: str) -> ChoiceSelected:
+        return ChoiceSelected(env.actor(user), env.where, 1, ("A",), event_id)
+
+    async def run() -> list[tuple[str, str]]:
+        stub = SlowFirstSender(slow={"u1-first", "u3-first"})
+        batcher = AnswerBatcher(stub)  # type: ignore[arg-type]
+        batcher.submit(click("U1", "u1-first"))  # a batch of its own (the lane is idle)
+        batcher.submit(click("U1", "u1-second"))  # the next batch, with U2's
+        batcher.submit(click("U2", "u2-only"))
+        batcher.submit(click("U3", "u3-first"))  # U3's two answers in that same batch
+        batcher.submit(click("U3", "u3-second"))
+        await asyncio.wait_for(batcher.drain(), 5)
+        return stub.delivered
+
+    delivered = asyncio.run(run())
+    by_user: dict[str, list[str]] = {}
+    for user, event_id in delivered:
+        by_user.setdefault(user, []).append(event_id)
+    assert by_user == {
+        "U1": ["u1-first", "u1-second"],
+        "U2": ["u2-only"],
+        "U3": ["u3-first", "u3-second"],
+    }
+    assert delivered[0] == ("U2", "u2-only")  # not held back by the others' slow replies
