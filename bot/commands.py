@@ -252,6 +252,11 @@ INSTRUCTOR_HELP_LINES: tuple[tuple[str, str], ...] = (
     ("/quiz post [topic]", "post a question to the channel now (instructors)"),
     ("/quiz close", "close the channel's latest question now (instructors)"),
     (
+        "/quiz import [check]",
+        "import a Markdown quiz file as a question bank (Slack: pick it in the form; Discord: attach it); "
+        "check only reports what would be taken and skipped (instructors)",
+    ),
+    (
         "/quiz team link NAME GROUP",
         "team NAME follows a Slack user group or Discord role (GROUP: @handle, a mention or an id): the "
         "group's members join it as they use the quiz (instructors)",

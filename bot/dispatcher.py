@@ -36,7 +36,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as cmd
-from bot.events import Actor, ChoiceSelected, CommandInvoked, Event, SelfRated, TextAnswered, Where
+from bot.events import (
+    Actor,
+    BankUploaded,
+    ChoiceSelected,
+    CommandInvoked,
+    Event,
+    SelfRated,
+    TextAnswered,
+    Where,
+)
 from bot.messages import Help, HelpEntry, Message, error
 from bot.ports import ChatPort, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.quiz import InsertIgnoring, utc
@@ -284,6 +293,14 @@ class Dispatcher:
             return quiz.self_rate(
                 session, actor=event.actor, where=event.where, post_id=event.post_id, rating=event.rating
             )
+        if isinstance(event, BankUploaded):
+            tell = ToUser(event.where, event.actor.user_id, error("Only instructors can use /quiz import."))
+            if self._services.is_instructor(event.actor):
+                summary = self._services.banks.upload(
+                    session, actor=event.actor, uploads=event.uploads, dry_run=event.dry_run
+                )
+                tell = ToUser(event.where, event.actor.user_id, summary)
+            return [tell]
         raise TypeError(f"unknown event {event!r}")
 
     def _command(self, session: Session, event: CommandInvoked) -> list[Reply]:

@@ -80,5 +80,26 @@ class SelfRated:
     delivery_id: str | None = None
 
 
-Event = CommandInvoked | ChoiceSelected | TextAnswered | SelfRated
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file attached to a chat command: its name and bytes, or (``data`` None) why the adapter could not
+    fetch it (too large, the download failed)."""
+
+    name: str
+    data: bytes | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BankUploaded:
+    """``/quiz import`` with files attached: an instructor's question banks; ``dry_run`` only checks them."""
+
+    actor: Actor
+    where: Where
+    uploads: tuple[Upload, ...]
+    dry_run: bool = False
+    delivery_id: str | None = None
+
+
+Event = CommandInvoked | ChoiceSelected | TextAnswered | SelfRated | BankUploaded
 RECORDED_IN_BATCHES = (ChoiceSelected, TextAnswered, SelfRated)  # answers and ratings (``bot.batching``)

@@ -5,8 +5,9 @@
 the channel now), ``/quiz reset leaderboard [channel] [confirm]`` (a new leaderboard season,
 ``bot.seasons``; without ``confirm`` it only says what it would do) and ``/quiz team link NAME GROUP`` /
 ``/quiz team unlink NAME`` (a team that follows a platform group, ``bot.team_groups``). ``/quiz import``
-is the command line's. Every change commits with the event's unit of work; ``on_change`` (the scheduler's
-``rebuild_soon``) runs after that commit so the timer is rebuilt from what was stored.
+without a file says how to attach one (the adapters turn an attached file into ``BankUploaded``). Every
+change commits with the event's unit of work; ``on_change`` (the scheduler's ``rebuild_soon``) runs after
+that commit so the timer is rebuilt from what was stored.
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ from bot.storage.models import Post, Sprint
 from bot.streaks import zone
 from bot.team_groups import GROUP_FORMS, BadGroup, parse_group, split_link
 
-IMPORT_HINT = "Importing banks is done with `quizmaster questions import FILE` on the bot's host."
+IMPORT_HINT = (
+    "Attach the Markdown quiz to `/quiz import` (Discord: its file option; Slack: the form it opens), "
+    "or run `quizmaster questions import FILE` on the bot's host."
+)
 
 
 class InstructorHandler:

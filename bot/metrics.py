@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.events import ChoiceSelected, CommandInvoked, Event, SelfRated, TextAnswered
+from bot.events import BankUploaded, ChoiceSelected, CommandInvoked, Event, SelfRated, TextAnswered
 from bot.messages import Feedback
 from bot.ports import Reply
 
@@ -35,6 +35,7 @@ EVENT_KINDS: dict[type, str] = {
     ChoiceSelected: "choice",
     TextAnswered: "text",
     SelfRated: "self_rating",
+    BankUploaded: "import",
 }
 _ANSWERS = (ChoiceSelected, TextAnswered)
 

@@ -8,13 +8,14 @@ neutral messages. Team names and display names are user-provided: they are clean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import event as orm_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.bank_imports import BankImportService
 from bot.clock import Clock
 from bot.commands import MAX_TEAM_NAME_CHARS, clean_name
 from bot.events import Actor, Where
@@ -376,6 +377,10 @@ class Services:
     quiz: QuizService
     players: PlayerService
     instructors: frozenset[str] = frozenset()
+    banks: BankImportService = field(init=False)  # ``/quiz import`` from a chat
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "banks", BankImportService(self.clock))
 
     def is_instructor(self, actor: Actor) -> bool:
         """Platform admins and the configured ``Settings.instructors`` (user ids) are instructors."""

@@ -14,10 +14,10 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from adapters.cli.db import in_database
 from adapters.cli.grade import grade_command
+from bot.bank_imports import store_report
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.storage import banks as bank_store
@@ -105,19 +105,10 @@ def _database_error(exc: Exception) -> typer.Exit:
 
 
 def _store(report: ImportReport, files: list[Path]) -> dict[str, bank_store.SyncResult]:
-    results = {}
-    now = SystemClock().now()
     source = ", ".join(p.name for p in files)
-
-    def store(session: Session) -> None:
-        for name, title in report.banks.items():
-            questions = [q for q in report.questions if q.bank == name]
-            results[name] = bank_store.sync_bank(
-                session, name=name, title=title, questions=questions, source=source, now=now
-            )
-
-    in_database(store)
-    return results
+    now = SystemClock().now()
+    outcome = in_database(lambda session: store_report(session, report, source=source, now=now))
+    return outcome.stored
 
 
 @app.command("import")

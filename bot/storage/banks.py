@@ -147,11 +147,13 @@ def sync_bank(
     topic: str | None = None,
     deactivate_missing: bool = True,
     content_hash: str | None = None,
+    owner: str | None = None,
 ) -> SyncResult:
     """Create or update bank ``name`` with ``questions``; flushes, the caller commits.
 
     Questions of the bank that are not in ``questions`` become inactive (with ``deactivate_missing``).
     ``content_hash`` (the source file's sha256) is recorded when given, so unchanged files can be skipped.
+    ``owner``: who may replace the bank from a chat (``bot.bank_imports``); None, the bot's host.
     """
     if not name:
         raise ValueError("a bank needs a name")
@@ -163,6 +165,7 @@ def sync_bank(
     bank.title = title
     bank.topic = topic
     bank.source = source
+    bank.owner = owner
     bank.imported_at = now
     if content_hash is not None:
         bank.content_hash = content_hash

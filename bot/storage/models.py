@@ -55,6 +55,9 @@ class Bank(Base):
     title: Mapped[str] = mapped_column(String(300))
     topic: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str | None] = mapped_column(Text)
+    # Who may replace the bank from a chat: None = the bot's host (the command line, the bundled banks);
+    # "platform:workspace id" = instructors of that workspace (``bot.bank_imports``).
+    owner: Mapped[str | None] = mapped_column(String(100))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from questions.importers.pipeline import DocumentImport, IdAllocator
-from questions.importers.reading import MAX_BYTES, read_source
+from questions.importers.reading import MAX_BYTES, decode, read_source
 from questions.importers.report import FileError, ImportFailed, ImportIssue, ImportReport, Skipped
 from questions.model import Question
 
@@ -25,6 +25,7 @@ __all__ = [
     "Skipped",
     "import_files",
     "import_text",
+    "import_uploads",
     "load_questions",
 ]
 
@@ -63,6 +64,23 @@ def import_files(paths: Sequence[Path], *, bank: str | None = None, topic: str |
             continue
         assert text is not None
         _run(report, ids, text, Path(path).name, bank, topic)
+    return report
+
+
+def import_uploads(
+    documents: Sequence[tuple[str, bytes]], *, bank: str | None = None, topic: str | None = None
+) -> ImportReport:
+    """Import several documents given as (file name, bytes), as uploaded to a chat: like ``import_files``
+    (bytes that are not UTF-8 text, or too large, are reported in ``errors``)."""
+    report = ImportReport()
+    ids = IdAllocator()
+    for name, data in documents:
+        text, error = decode(data)
+        if error is not None:
+            report.errors.append(FileError(name, error))
+            continue
+        assert text is not None
+        _run(report, ids, text, name, bank, topic)
     return report
 
 

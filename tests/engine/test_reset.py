@@ -355,7 +355,7 @@ def test_help_lists_the_instructor_commands_and_import_points_to_the_cli(env: En
     learner = message(env.command("help", user="U1"))
     assert isinstance(learner, Help) and not learner.instructor_entries
     hint = notice(env.command("import bank.md", user=TEACHER))
-    assert hint.text == "Importing banks is done with `quizmaster questions import FILE` on the bot's host."
+    assert "Attach the Markdown quiz to `/quiz import`" in hint.text and "questions import FILE" in hint.text
 
 
 def test_start_season_needs_an_aware_time(env: Env) -> None:
