@@ -5,17 +5,20 @@ to your open question (or the channel's latest). Console-only commands: ``/as NA
 ``/clock`` (show) and ``/clock +1d`` / ``+3h`` / ``+30m`` / ``-1d`` (move time; due questions close and,
 with a scheduler, today's due scheduled posts go out),
 ``/rate got_it|partly|missed`` (rate your open answer), ``/pick KEYS`` (click choice buttons on your open
-question), ``/close`` (close the channel's latest question now), ``/help``, ``/quit``. Every event goes
-through the same dispatcher and services as Slack and Discord.
+question), ``/close`` (close the channel's latest question now), ``/help``, ``/quit``. ``/quiz import FILE
+... [check]`` attaches local files, as a chat upload would. Every event goes through the same dispatcher and
+services as Slack and Discord.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import shlex
 from collections.abc import Callable
 from datetime import timedelta
 from itertools import count
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
@@ -24,9 +27,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.console.port import ConsolePort
 from bot.clock import FakeClock
 from bot.dispatcher import Dispatcher, run_unit
-from bot.events import Actor, ChoiceSelected, CommandInvoked, SelfRated, TextAnswered, Where
+from bot.events import (
+    Actor,
+    BankUploaded,
+    ChoiceSelected,
+    CommandInvoked,
+    SelfRated,
+    TextAnswered,
+    Upload,
+    Where,
+)
 from bot.scheduler import Scheduler
 from bot.storage.models import AnswerRow, Post, User
+from questions.importers.reading import read_bytes
 
 PLATFORM = "console"
 WORKSPACE = "console"
@@ -37,6 +50,7 @@ NAME = re.compile(r"^[\w.-]{1,40}$")
 
 CONSOLE_HELP = """Console commands:
   /quiz ...            the bot's commands (/quiz help lists them)
+  /quiz import FILE... [check]  import Markdown quiz files (as attached to a chat; check: store nothing)
   any other text       answers your open question (or the channel's latest one)
   /pick A C            click choice buttons on that question
   /rate got_it|partly|missed   rate your answer to an open question
@@ -111,7 +125,9 @@ class Console:
         head, rest = head.casefold(), rest.strip()
         if head in ("/quit", "/exit"):
             return False
-        if head == "/quiz":
+        if head == "/quiz" and rest.casefold().startswith("import "):
+            await self._import(rest.partition(" ")[2])
+        elif head == "/quiz":
             await self._dispatcher.handle(CommandInvoked(self.actor, self.where, rest, self._delivery()))
         elif head == "/help":
             self.say(CONSOLE_HELP)
@@ -130,6 +146,18 @@ class Console:
         else:
             await self._dispatcher.handle(TextAnswered(self.actor, self.where, None, text, self._delivery()))
         return True
+
+    async def _import(self, args: str) -> None:
+        """``/quiz import FILE... [check]``: the files, read here, go to the core as a chat upload would."""
+        try:
+            words = shlex.split(args)
+        except ValueError as exc:
+            self.say(f"Usage: /quiz import FILE... [check] ({exc}).")
+            return
+        dry_run = bool(words) and words[-1].casefold() == "check"
+        uploads = tuple(read_upload(Path(word)) for word in (words[:-1] if dry_run else words))
+        event = BankUploaded(self.actor, self.where, uploads, dry_run, self._delivery())
+        await self._dispatcher.handle(event)
 
     def _switch_user(self, name: str) -> None:
         if not NAME.match(name):
@@ -222,3 +250,9 @@ class Console:
             self.say("No channel question to close.")
             return
         await self._dispatcher.close_post(post_id)
+
+
+def read_upload(path: Path) -> Upload:
+    """A local file as a chat upload: its bytes, or why it cannot be read."""
+    data, problem = read_bytes(path)
+    return Upload(path.name, data, problem)

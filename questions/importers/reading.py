@@ -28,8 +28,9 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
     return text, None
 
 
-def read_source(path: Path) -> tuple[str | None, str | None]:
-    """(text, None) or (None, a message saying why the file cannot be read)."""
+def read_bytes(path: Path) -> tuple[bytes | None, str | None]:
+    """(bytes, None), or (None, a message saying why the file cannot be read: missing, a directory, too
+    large, not permitted)."""
     try:
         if path.is_dir():
             return None, "is a directory, not a file"
@@ -39,11 +40,18 @@ def read_source(path: Path) -> tuple[str | None, str | None]:
                 None,
                 f"is too large ({size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)",
             )
-        data = path.read_bytes()
+        return path.read_bytes(), None
     except FileNotFoundError:
         return None, "does not exist"
     except PermissionError:
         return None, "cannot be read (permission denied)"
     except OSError as exc:
         return None, f"cannot be read ({exc.strerror or exc.__class__.__name__})"
+
+
+def read_source(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) or (None, a message saying why the file cannot be read)."""
+    data, problem = read_bytes(path)
+    if data is None:
+        return None, problem
     return decode(data)

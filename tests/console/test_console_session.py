@@ -7,6 +7,7 @@ import asyncio
 import io
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -143,3 +144,31 @@ def test_run_reads_until_eof(session_factory: sessionmaker[Session]) -> None:
     asyncio.run(console.run(lambda: next(lines)))
     text = out.getvalue()
     assert "Topics: Docker (1), Layers (1)" in text and "/as NAME" in text and "you> " in text
+
+
+def test_an_admin_imports_local_files_and_learners_cannot(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    console, out, clock = make_console(session_factory)
+    port = ConsolePort(out)
+    services = build_services(Settings(), clock, random.Random(1))
+    dispatcher = Dispatcher(services, port, session_factory)
+    console = Console(dispatcher, port, clock, session_factory, out, admins=frozenset({"you"}))
+    quiz = tmp_path / "my quiz.md"
+    quiz.write_text(
+        "---\nbank: shell\ntitle: Shell <!channel>\ntopic: Shell\n---\n\n### Q1. Which command lists files?\n\n"
+        "- A) ls\n- B) cd\n\n**Answer:** A\n",
+        encoding="utf-8",
+    )
+    text = type_lines(console, out, f'/quiz import "{quiz}" check')
+    assert "Checked (nothing stored):" in text and "checked only, nothing stored" in text
+    text = type_lines(console, out, f'/quiz import "{quiz}" {tmp_path / "missing.md"}')
+    assert "Bank 'shell' (Shell <!channel>): 1 question (1 single): stored, 1 added" in text
+    assert "Could not read missing.md: does not exist" in text
+    text = type_lines(console, out, "/quiz shell")
+    assert "Which command lists files?" in text  # the imported bank is asked from at once
+    text = type_lines(console, out, "/as bob", f'/quiz import "{quiz}"')
+    assert "Only instructors can use /quiz import." in text
+    with session_factory() as s:
+        bank = s.get(Bank, "shell")
+        assert bank is not None and bank.owner == "console:console"
