@@ -3,7 +3,8 @@ interaction router, wired to a prepared ``QuizApp``.
 
 Intents: ``guilds`` only. Slash commands, autocomplete, button clicks, select menus and modal submissions all
 arrive as interactions, which need no privileged intent; the bot never reads channel messages, so it asks
-for neither Message Content nor Server Members.
+for neither Message Content nor Server Members. Files attached to ``/quiz import`` arrive in the
+interaction too (attachment options), and are downloaded from Discord's CDN without any intent.
 
 Commands are synced at start-up (a bulk overwrite, idempotent): to ``settings.discord.guild_id`` only when
 set (instant, for development), otherwise globally.
@@ -152,7 +153,7 @@ def build_discord_bot(
         instructor_handler=instructor_handler,
     )
     client.quiz_handler = router
-    client.tree.add_command(build_quiz_group(router.on_command, Catalog(app.sessions)))
+    client.tree.add_command(build_quiz_group(router.on_command, Catalog(app.sessions), router.on_upload))
     dispatcher = app.dispatcher(port, instructor_handler=instructor_handler)
     return DiscordBot(client, port, router, dispatcher)
 

@@ -5,7 +5,10 @@ into that text (``translate``) and handed to the router; topics and banks autoco
     /quiz leaderboard [period] [teams] [here]   /quiz team join NAME | team leave | team list
     /quiz dm on|off
     instructors: /quiz schedule ARGS [topic] [bank] | unschedule ID | sprint ARGS | post [topic] | close
-                 | import ARGS | reset ARGS | team link NAME ROLE | team unlink NAME
+                 | import FILE [FILE2] [FILE3] [check] | reset ARGS | team link NAME ROLE | team unlink NAME
+
+``/quiz import`` takes attachment options instead of text: the files go to ``upload(interaction, files,
+dry_run)`` (the router downloads them and hands the core a ``BankUploaded``).
 
 The group is guild-only (the quiz lives in a guild's channels). Who may run instructor subcommands is the
 core's check (``Actor.is_admin`` from ``translate.is_admin``, plus ``Settings.instructors``): Discord's own
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal
 
 import discord
@@ -33,6 +36,7 @@ MAX_CHOICE_NAME = 100
 CATALOG_TTL = 30.0
 
 RunText = Callable[[discord.Interaction[Any], str], Awaitable[None]]
+RunUpload = Callable[[discord.Interaction[Any], Sequence[discord.Attachment], bool], Awaitable[None]]
 
 
 class Catalog:
@@ -86,8 +90,9 @@ def suggest(names: tuple[str, ...], typed: str) -> list[app_commands.Choice[str]
     ]
 
 
-def build_quiz_group(run: RunText, catalog: Catalog) -> app_commands.Group:
-    """The ``/quiz`` group; every subcommand calls ``run(interaction, text)``."""
+def build_quiz_group(run: RunText, catalog: Catalog, upload: RunUpload) -> app_commands.Group:
+    """The ``/quiz`` group; every subcommand calls ``run(interaction, text)``, except ``import``, which
+    calls ``upload(interaction, files, dry_run)``."""
     quiz = app_commands.Group(
         name="quiz", description="Quiz questions, scores and schedules", guild_only=True
     )
@@ -208,11 +213,21 @@ def build_quiz_group(run: RunText, catalog: Catalog) -> app_commands.Group:
     async def close(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "close")
 
-    @quiz.command(name="import", description="Instructors: how to import a bank (done on the bot's host)")
-    @app_commands.describe(args="What to import")
-    @app_commands.autocomplete(args=bank_choices)
-    async def import_(interaction: discord.Interaction[Any], args: app_commands.Range[str, 1, 300]) -> None:
-        await run(interaction, translate.instructor_text("import", args))
+    @quiz.command(name="import", description="Instructors: import question banks from Markdown quiz files")
+    @app_commands.describe(
+        file="A quiz file (Markdown, UTF-8, up to 2 MB)",
+        file2="Another quiz file",
+        file3="A third quiz file",
+        check="Only check the files and say what would be imported (nothing is stored)",
+    )
+    async def import_(
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        file2: discord.Attachment | None = None,
+        file3: discord.Attachment | None = None,
+        check: bool = False,
+    ) -> None:
+        await upload(interaction, [f for f in (file, file2, file3) if f is not None], check)
 
     @quiz.command(name="reset", description="Instructors: a new leaderboard season")
     @app_commands.describe(args="leaderboard [channel] [confirm]")

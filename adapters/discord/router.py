@@ -7,6 +7,8 @@ Acknowledging:
 - a click or a modal submit: ``defer()`` (a deferred update: nothing to replace; feedback comes by DM or as
   an ephemeral follow-up);
 - "Answer in words": the modal itself is the response (it must be the first one), no database work first.
+``/quiz import`` (``on_upload``) is acknowledged like a command; its attached files are downloaded
+(``uploads``) only for an instructor, then the core gets a ``BankUploaded``.
 A replayed interaction (its callback refused with 40060, "already acknowledged") still reaches the
 dispatcher, whose delivery-id claim makes it a no-op; one past the deadline (10062) is still recorded, and
 its replies fall back to DMs.
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.discord import ids, translate
 from adapters.discord.port import DiscordPort, InteractionPort, send_kwargs
 from adapters.discord.render import render
+from adapters.discord.uploads import fetch_uploads, unfetched
 from adapters.discord.views import AnswerModal, submitted_text
 from bot.app import QuizApp
 from bot.batching import AnswerBatcher, lanes_for
@@ -109,6 +112,24 @@ class InteractionRouter:
         async with self._tracked():
             await self._acknowledge(interaction, thinking=True)
             event = translate.command_event(interaction, text, instructor_role=self._instructor_role)
+            await self._run(interaction, event, thinking=True)
+
+    async def on_upload(
+        self, interaction: discord.Interaction[Any], attachments: Sequence[discord.Attachment], dry_run: bool
+    ) -> None:
+        """``/quiz import``: ack, download the attached files (only for an instructor: nobody else makes
+        the bot fetch anything), then import them (``dry_run``: only check them)."""
+        async with self._tracked():
+            await self._acknowledge(interaction, thinking=True)
+            where = translate.where_of(interaction)
+            actor = translate.actor_of(interaction, where, instructor_role=self._instructor_role)
+            if self._app.services.is_instructor(actor):
+                uploads = await fetch_uploads(attachments)
+            else:
+                uploads = unfetched(attachments)
+            event = translate.upload_event(
+                interaction, uploads, dry_run=dry_run, instructor_role=self._instructor_role
+            )
             await self._run(interaction, event, thinking=True)
 
     async def on_choice(

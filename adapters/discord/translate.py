@@ -17,12 +17,22 @@ name casefolded, @everyone left out; None outside a guild (a DM click), where th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 
 from bot.commands import clean_words
-from bot.events import Actor, ChoiceSelected, CommandInvoked, SelfRated, TextAnswered, Where
+from bot.events import (
+    Actor,
+    BankUploaded,
+    ChoiceSelected,
+    CommandInvoked,
+    SelfRated,
+    TextAnswered,
+    Upload,
+    Where,
+)
 from bot.team_groups import name_ref
 
 PLATFORM = "discord"
@@ -93,6 +103,19 @@ def command_event(
     where = where_of(interaction)
     actor = actor_of(interaction, where, instructor_role=instructor_role)
     return CommandInvoked(actor, where, text, delivery_id=str(interaction.id))
+
+
+def upload_event(
+    interaction: discord.Interaction[Any],
+    uploads: Sequence[Upload],
+    *,
+    dry_run: bool = False,
+    instructor_role: str | None = None,
+) -> BankUploaded:
+    """``/quiz import`` with its files (fetched, or saying why not); ``dry_run`` only checks them."""
+    where = where_of(interaction)
+    actor = actor_of(interaction, where, instructor_role=instructor_role)
+    return BankUploaded(actor, where, tuple(uploads), dry_run=dry_run, delivery_id=str(interaction.id))
 
 
 def choice_event(

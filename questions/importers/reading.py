@@ -8,13 +8,15 @@ MAX_BYTES = 2 * 1024 * 1024  # a quiz bank is text; 2 MB is hundreds of question
 _CONTROL = {b for b in range(32) if b not in (9, 10, 12, 13)}
 
 
+def too_large(size: int) -> str:
+    """Why a file of ``size`` bytes is refused."""
+    return f"is too large ({size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)"
+
+
 def decode(data: bytes) -> tuple[str | None, str | None]:
     """(text, None) for UTF-8 text (a BOM is dropped), else (None, why not)."""
     if len(data) > MAX_BYTES:
-        return (
-            None,
-            f"is too large ({len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)",
-        )
+        return None, too_large(len(data))
     if b"\x00" in data[:8192]:
         return None, "is a binary file, not Markdown text"
     try:
@@ -36,10 +38,7 @@ def read_bytes(path: Path) -> tuple[bytes | None, str | None]:
             return None, "is a directory, not a file"
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return (
-                None,
-                f"is too large ({size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)",
-            )
+            return None, too_large(size)
         return path.read_bytes(), None
     except FileNotFoundError:
         return None, "does not exist"

@@ -836,3 +836,109 @@ async def test_a_dropped_gateway_resumes_and_replays_the_missed_interaction(
     assert callback.type == 4 and log == ["next history"]
     assert len(fake.gateway.sessions) == 1 and session.resumes == 1
     assert fake.gateway.connections[-1].path == "/gateway-resume"
+
+
+# ---------------------------------------------------------------------------------------------------
+# attachment options and the CDN
+# ---------------------------------------------------------------------------------------------------
+
+
+async def _register_upload(http: aiohttp.ClientSession, fake: FakeDiscord) -> None:
+    body = [
+        {
+            "name": "upload",
+            "description": "Upload a file",
+            "options": [
+                {"type": 11, "name": "file", "description": "The file", "required": True},
+                {"type": 11, "name": "extra", "description": "Another file"},
+            ],
+        }
+    ]
+    async with http.put(
+        f"api/v10/applications/{fake.application_id}/guilds/{fake.guild.id}/commands", json=body
+    ) as r:
+        assert r.status == 200, await r.text()
+
+
+async def test_an_attachment_option_resolves_to_a_signed_cdn_file(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    await _register_upload(http, fake)
+    notes = fake.add_attachment("notes.md", b"# Notes\n")
+    async with aiohttp.ClientSession() as session:
+        gw = await _raw_session(session, fake)
+        fake.dispatch_command("upload", {"file": notes})
+        data = (await gw.recv_dispatch("INTERACTION_CREATE"))["d"]["data"]
+        assert data["options"] == [{"type": 11, "name": "file", "value": str(notes.id)}]
+        sent = data["resolved"]["attachments"][str(notes.id)]
+        assert {k: sent[k] for k in ("id", "filename", "size", "content_type", "ephemeral")} == {
+            "id": str(notes.id),
+            "filename": "notes.md",
+            "size": 8,
+            "content_type": "text/markdown; charset=utf-8",
+            "ephemeral": True,
+        }
+        assert sent["url"].startswith(f"http://127.0.0.1:{fake.port}/cdn/ephemeral-attachments/")
+        assert "?ex=" in sent["url"] and "&hm=" in sent["url"]
+        assert fake.downloads() == []  # nothing fetched until someone asks
+
+        async with session.get(sent["url"]) as r:  # no token needed, as on the CDN
+            assert r.status == 200 and await r.read() == b"# Notes\n"
+        async with session.get(sent["proxy_url"]) as r:
+            assert r.status == 200 and await r.read() == b"# Notes\n"
+        unsigned = sent["url"].split("?")[0]
+        tampered = sent["url"].replace("&hm=", "&hm=0")
+        for url in (unsigned, tampered):
+            async with session.get(url) as r:
+                assert r.status == 404 and await r.text() == "This content is no longer available."
+        fake.fail_download(notes, 500)
+        async with session.get(sent["url"]) as r:
+            assert r.status == 500
+        assert [(d.host, d.status) for d in fake.downloads(notes)] == [
+            ("cdn", 200),
+            ("media", 200),
+            ("cdn", 404),
+            ("cdn", 404),
+            ("cdn", 500),
+        ]
+
+
+async def test_attachment_options_refuse_what_no_client_could_send(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    await _register_upload(http, fake)
+    with pytest.raises(ValueError, match="no uploaded attachment"):
+        fake.dispatch_command("upload", {"file": 12345})
+    with pytest.raises(ValueError, match="takes an uploaded attachment"):
+        fake.dispatch_command("upload", {"file": "notes.md"})
+    with pytest.raises(ValueError, match="required option"):
+        fake.dispatch_command("upload", {"extra": fake.add_attachment("a.md", b"a")})
+    with pytest.raises(ValueError, match="refuses files over"):
+        fake.add_attachment("huge.bin", b"\0" * (10 * 1024 * 1024 + 1))
+
+
+@pytest.mark.slow
+async def test_discord_py_reads_an_attachment_from_the_fake_cdn(
+    pointed: FakeDiscord, start_client: Starter
+) -> None:
+    fake = pointed
+    client = _client()
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    read: list[tuple[str, int, bytes]] = []
+
+    @tree.command(name="upload", description="Upload a file", guild=discord.Object(fake.guild.id))
+    async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        read.append((file.filename, file.size, await file.read()))
+        await interaction.followup.send(f"got {file.filename}", ephemeral=True)
+
+    await start_client(client)
+    await tree.sync(guild=discord.Object(fake.guild.id))
+    assert fake.commands()[0]["options"][0]["type"] == 11
+    notes = fake.add_attachment("my notes.md", "# Notizen ✓\n".encode())
+    pending = fake.dispatch_command("upload", {"file": notes})
+    await pending.callback(timeout=5)
+    await fake.wait_for(f"POST /webhooks/{fake.application_id}/*")
+    assert read == [("my notes.md", notes.size, "# Notizen ✓\n".encode())]
+    assert [(d.host, d.status) for d in fake.downloads(notes)] == [("cdn", 200)]
+    assert [m.content for m in fake.followups(pending)] == ["got my notes.md"]

@@ -4,9 +4,12 @@
 - ``FakeDiscord``: the server, the world (guild, channel, users), interaction dispatch, the record of what
   the bot sent, failure injection, gateway run control.
 - ``discord_py_pointed_at``: patch discord.py's REST base and gateway URL for a ``with`` block.
+- ``cdn``: files users attach to slash commands (``fake.add_attachment``), served on signed loopback URLs,
+  every fetch logged (``fake.downloads``).
 - ``validation``: Discord's body limits as pure functions (``validate_message``, ``validate_modal``, ...).
 """
 
+from .cdn import Download, FakeAttachment
 from .failures import FailureInjector
 from .gateway import Gateway, Session
 from .pointing import discord_py_pointed_at
@@ -35,7 +38,9 @@ from .world import FakeChannel, FakeGuild, FakeRole, FakeUser
 
 __all__ = [
     "CallbackRecord",
+    "Download",
     "FailureInjector",
+    "FakeAttachment",
     "FakeChannel",
     "FakeConfig",
     "FakeDiscord",

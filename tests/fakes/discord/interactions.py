@@ -15,7 +15,8 @@ from .world import DM, FakeChannel, FakeGuild, FakeUser, World
 APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
-STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
+STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
+Attachments = Mapping[int, Mapping[str, Any]]  # attachment id -> Attachment object
 
 
 def base_payload(
@@ -75,8 +76,11 @@ def command_data(
     subcommand: str | None,
     values: Mapping[str, Any],
     focused: str | None = None,
+    attachments: Attachments | None = None,
 ) -> dict[str, Any]:
-    """``data`` of a chat-input command (or its autocomplete, when ``focused`` names the typed option)."""
+    """``data`` of a chat-input command (or its autocomplete, when ``focused`` names the typed option).
+    ``attachments``: the files users uploaded, which attachment options (type 11) may name by id."""
+    uploaded: Attachments = attachments or {}
     schema: Sequence[Mapping[str, Any]] = command.get("options") or []
     resolved: dict[str, dict[str, Any]] = {}
     options: list[dict[str, Any]]
@@ -89,19 +93,23 @@ def command_data(
             if found.get("type") != 2:
                 raise ValueError(f"{parts[0]!r} is not a subcommand group")
             sub = _find_option(found.get("options") or [], parts[1], (1,))
-            leaf = _build_options(world, sub.get("options") or [], values, guild, resolved, focused=focused)
+            leaf = _build_options(
+                world, sub.get("options") or [], values, guild, resolved, uploaded, focused=focused
+            )
             options = [
                 {"type": 2, "name": parts[0], "options": [{"type": 1, "name": parts[1], "options": leaf}]}
             ]
         else:
             if found.get("type") != 1:
                 raise ValueError(f"{parts[0]!r} is a group: name one of its subcommands too")
-            leaf = _build_options(world, found.get("options") or [], values, guild, resolved, focused=focused)
+            leaf = _build_options(
+                world, found.get("options") or [], values, guild, resolved, uploaded, focused=focused
+            )
             options = [{"type": 1, "name": parts[0], "options": leaf}]
     elif any(o.get("type") in (1, 2) for o in schema):
         raise ValueError(f"/{command['name']} needs a subcommand")
     else:
-        options = _build_options(world, schema, values, guild, resolved, focused=focused)
+        options = _build_options(world, schema, values, guild, resolved, uploaded, focused=focused)
     data: dict[str, Any] = {
         "id": str(command["id"]),
         "name": command["name"],
@@ -128,6 +136,7 @@ def _build_options(
     values: Mapping[str, Any],
     guild: FakeGuild | None,
     resolved: dict[str, dict[str, Any]],
+    uploaded: Attachments,
     *,
     focused: str | None,
 ) -> list[dict[str, Any]]:
@@ -149,7 +158,7 @@ def _build_options(
                 raise ValueError(f"option {name!r} does not autocomplete")
             out.append({"type": kind, "name": name, "value": str(values[name]), "focused": True})
             continue
-        value = _option_value(world, option, values[name], guild, resolved)
+        value = _option_value(world, option, values[name], guild, resolved, uploaded)
         out.append({"type": kind, "name": name, "value": value})
     return out
 
@@ -160,6 +169,7 @@ def _option_value(
     value: Any,
     guild: FakeGuild | None,
     resolved: dict[str, dict[str, Any]],
+    uploaded: Attachments,
 ) -> Any:
     kind = int(option["type"])
     name = option["name"]
@@ -185,6 +195,8 @@ def _option_value(
             raise ValueError(f"option {name!r} takes a boolean")
     elif kind in (USER, CHANNEL, ROLE, MENTIONABLE):
         return _resolve(world, kind, name, value, guild, resolved)
+    elif kind == ATTACHMENT:
+        return _attach(name, value, uploaded, resolved)
     else:
         raise ValueError(f"option type {kind} is not modelled by the fake")
     choices = option.get("choices")
@@ -223,6 +235,19 @@ def _resolve(
         }
         return str(target)
     raise ValueError(f"option {name!r}: {value!r} does not resolve to a known user, channel or role")
+
+
+def _attach(name: str, value: Any, uploaded: Attachments, resolved: dict[str, dict[str, Any]]) -> str:
+    """An attachment option: the file's id as a string, its Attachment object in ``resolved.attachments``
+    (only an uploaded file: Discord's client fills the option by uploading one)."""
+    raw = getattr(value, "id", value)
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise ValueError(f"option {name!r} takes an uploaded attachment (fake.add_attachment)")
+    found = uploaded.get(int(raw))
+    if found is None:
+        raise ValueError(f"option {name!r}: no uploaded attachment {raw}")
+    resolved.setdefault("attachments", {})[str(raw)] = dict(found)
+    return str(raw)
 
 
 # ---------------------------------------------------------------------------------------------------

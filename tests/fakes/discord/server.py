@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .cdn import CDN_PREFIX, MEDIA_PREFIX, Cdn, Download, FakeAttachment
 from .gateway import Gateway, Session
 from .interactions import (
     APPLICATION_COMMAND,
@@ -32,6 +33,7 @@ from .world import FakeChannel, FakeGuild, FakeRole, FakeUser
 UserRef = FakeUser | int
 ChannelRef = FakeChannel | int
 MessageRef = StoredMessage | int
+AttachmentRef = FakeAttachment | int
 
 
 class FakeDiscord:
@@ -61,6 +63,7 @@ class FakeDiscord:
             resume_url=lambda: f"ws://127.0.0.1:{self.port}/gateway-resume",
         )
         self.rest = RestApi(self.state, gateway_url=lambda: self.gateway_url)
+        self.cdn = Cdn(base_url=lambda: f"http://127.0.0.1:{self.port}")
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -72,6 +75,8 @@ class FakeDiscord:
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway-resume", self.gateway.handle)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.rest.handle)
+        for prefix in (CDN_PREFIX, MEDIA_PREFIX):
+            app.router.add_get(prefix + "/{tail:.*}", self.cdn.handle)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -167,6 +172,31 @@ class FakeDiscord:
             self.gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()})
         return role
 
+    def add_attachment(
+        self,
+        filename: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        channel: ChannelRef | None = None,
+    ) -> FakeAttachment:
+        """A file a user uploaded for an attachment option (pass it, or its id, as the option's value);
+        served on the fake CDN at its signed ``url``/``proxy_url``. ``content_type`` defaults to a guess
+        from the name (``.md``: ``text/markdown; charset=utf-8``). ``ValueError`` past Discord's 10 MB
+        upload limit."""
+        return self.cdn.add(
+            self.state.ids.next(),
+            filename,
+            data,
+            channel_id=self._channel_id(channel),
+            content_type=content_type,
+        )
+
+    def fail_download(self, attachment: AttachmentRef, status: int = 404, *, times: int = 1) -> None:
+        """The next ``times`` CDN fetches of ``attachment`` answer ``status`` (404: "no longer
+        available", 403, 5xx)."""
+        self.cdn.fail_next(_attachment_id(attachment), status, times)
+
     def dm_channel(self, user: UserRef) -> FakeChannel:
         """The bot's DM channel with ``user`` (made on first use, as ``POST /users/@me/channels`` does)."""
         return self.state.world.dm_channel(self._user(user))
@@ -212,6 +242,11 @@ class FakeDiscord:
         iid = interaction.id if isinstance(interaction, PendingInteraction) else interaction
         mid = self.state.interactions[iid].original_message_id
         return self.state.messages.get(mid) if mid else None
+
+    def downloads(self, attachment: AttachmentRef | None = None) -> list[Download]:
+        """CDN fetches (of ``attachment`` only, when given), failed ones included, oldest first."""
+        wanted = None if attachment is None else _attachment_id(attachment)
+        return [d for d in self.cdn.downloads if wanted is None or d.attachment_id == wanted]
 
     def commands(self, guild: FakeGuild | None = None, *, global_: bool = False) -> list[dict[str, Any]]:
         """Registered application commands of ``guild`` (default ``fake.guild``), or global ones."""
@@ -284,7 +319,12 @@ class FakeDiscord:
         if command is None:
             raise ValueError(f"/{name} is not registered (sync the command tree first)")
         data = command_data(
-            self.state.world, command, guild=guild, subcommand=subcommand, values=dict(options or {})
+            self.state.world,
+            command,
+            guild=guild,
+            subcommand=subcommand,
+            values=dict(options or {}),
+            attachments=self._uploaded(),
         )
         return self._dispatch(APPLICATION_COMMAND, data, user=user, channel=chan, locale=locale)
 
@@ -308,7 +348,13 @@ class FakeDiscord:
             raise ValueError(f"/{name} is not registered (sync the command tree first)")
         values = {**dict(options or {}), focused: typed}
         data = command_data(
-            self.state.world, command, guild=guild, subcommand=subcommand, values=values, focused=focused
+            self.state.world,
+            command,
+            guild=guild,
+            subcommand=subcommand,
+            values=values,
+            focused=focused,
+            attachments=self._uploaded(),
         )
         return self._dispatch(AUTOCOMPLETE, data, user=user, channel=chan)
 
@@ -390,6 +436,10 @@ class FakeDiscord:
 
     # --- lookups ----------------------------------------------------------------------------------------
 
+    def _uploaded(self) -> dict[int, dict[str, Any]]:
+        """Attachment objects (freshly signed URLs) of every uploaded file, by id."""
+        return {a.id: self.cdn.payload(a) for a in self.cdn.attachments.values()}
+
     def _user(self, user: UserRef) -> FakeUser:
         if isinstance(user, FakeUser):
             return user
@@ -402,6 +452,10 @@ class FakeDiscord:
 
     def _channel(self, channel: ChannelRef | None) -> FakeChannel:
         return self.state.world.channels[self._channel_id(channel)]
+
+
+def _attachment_id(attachment: AttachmentRef) -> int:
+    return attachment.id if isinstance(attachment, FakeAttachment) else int(attachment)
 
 
 def _payload_user_id(payload: Mapping[str, Any]) -> int:
