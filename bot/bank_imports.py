@@ -29,8 +29,11 @@ from bot.storage.models import Bank, QuestionRow
 from questions.importers import ImportReport, import_uploads
 
 MAX_UPLOADS = 10
-SHOWN_SKIPPED = 15  # items listed in a chat summary; the rest are counted
-SHOWN_WARNINGS = 10
+# Items listed in a chat summary (the rest are counted), each line cut at LINE_CHARS: it fits one Discord
+# message (2,000 characters); `quizmaster questions import --dry-run` on the host lists everything.
+SHOWN_SKIPPED = 10
+SHOWN_WARNINGS = 5
+LINE_CHARS = 120
 HOST_IMPORT = "quizmaster questions import FILE.md"
 
 
@@ -152,15 +155,15 @@ def summary(outcome: ImportOutcome, unreadable: Sequence[str] = ()) -> Notice:
         lines.append(f"Could not read {problem}")
     if report.skipped:
         lines.append(f"Skipped {len(report.skipped)}:")
-        lines += [f"  {s.file}:{s.line}: {s.reason}" for s in report.skipped[:SHOWN_SKIPPED]]
+        lines += [_cut(f"  {s.file}:{s.line}: {s.reason}") for s in report.skipped[:SHOWN_SKIPPED]]
         if len(report.skipped) > SHOWN_SKIPPED:
             lines.append(f"  ... and {len(report.skipped) - SHOWN_SKIPPED} more")
     if report.warnings:
         lines.append(f"Check {len(report.warnings)}:")
-        lines += [f"  {w.file}:{w.line}: {w.message}" for w in report.warnings[:SHOWN_WARNINGS]]
+        lines += [_cut(f"  {w.file}:{w.line}: {w.message}") for w in report.warnings[:SHOWN_WARNINGS]]
         if len(report.warnings) > SHOWN_WARNINGS:
             lines.append(f"  ... and {len(report.warnings) - SHOWN_WARNINGS} more")
-    lines += report.notes
+    lines += [_cut(note) for note in report.notes]
     stored_any = bool(outcome.stored)
     if not report.questions:
         level, head = NoticeLevel.ERROR, "Nothing imported: no questions found."
@@ -171,3 +174,7 @@ def summary(outcome: ImportOutcome, unreadable: Sequence[str] = ()) -> Notice:
     else:
         level, head = NoticeLevel.INFO, "Imported:" if stored_any else "Checked (nothing stored):"
     return Notice(level, "\n".join([head, *lines]))
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 1] + "…"

@@ -208,6 +208,10 @@ class Dispatcher:
                 log.info("a batch of %d events failed; processing each alone", len(events), exc_info=True)
         return [await self.record(event) for event in events]
 
+    def is_instructor(self, actor: Actor) -> bool:
+        """Whether ``actor`` may run instructor commands (an adapter asks before downloading an upload)."""
+        return self._services.is_instructor(actor)
+
     def process_batch(self, events: Sequence[Event]) -> list[list[Reply]]:
         """The synchronous unit of work for several events (tried once): each event's replies, unsent."""
         return self._process(events, 1)

@@ -14,13 +14,12 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.events import Upload
+from bot.events import NOT_FETCHED, Upload
 from questions.importers.reading import MAX_BYTES, too_large
 
 log = logging.getLogger(__name__)
 
 DOWNLOAD_TIMEOUT = 30.0
-NOT_FETCHED = "was not downloaded (only instructors can import)"
 
 
 async def fetch_upload(attachment: discord.Attachment, *, timeout: float = DOWNLOAD_TIMEOUT) -> Upload:

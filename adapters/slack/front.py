@@ -14,8 +14,8 @@ the child answers with ``Flushed(n)`` after every job acked before it. When its 
 listening, finishes the requests in flight, writes their jobs and exits; the parent reads to the end of the
 pipe, so no acked request is lost on shutdown.
 The parent unpickles the child's frames with an allow-list (``Ready``, ``Flushed``, the jobs and the core
-events they carry), so even a compromised front cannot make the bot's process build anything else; a frame
-that cannot be read is logged and skipped.
+events and picked files they carry), so even a compromised front cannot make the bot's process build anything
+else; a frame that cannot be read is logged and skipped.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from adapters.slack.http import serve_http
-from adapters.slack.jobs import Job, JobSink
+from adapters.slack.jobs import Job, JobSink, SlackFile
 from adapters.slack.listeners import EVENTS_PATH, bolt_app
 from adapters.slack.port import make_client
 from bot.config import SlackSettings
@@ -82,7 +82,7 @@ class Flushed:
 
 _CHILD_CLASSES: dict[tuple[str, str], type] = {
     (cls.__module__, cls.__qualname__): cls
-    for cls in (Ready, Flushed, Actor, Where, *get_args(Job), *get_args(Event))
+    for cls in (Ready, Flushed, Actor, Where, SlackFile, *get_args(Job), *get_args(Event))
 }
 
 

@@ -1,7 +1,8 @@
 """Slack action ids (``adapters.action_ids``: ``qz1:<post_id>:<what>``): every interactive element's
 ``action_id`` (and a button's ``value``); a modal's ``callback_id`` is the ``words`` id. Slack's elements use
 every intent: choice buttons, the multi-select's checkboxes or select (``pick``, a change, not an answer) and
-its Submit (``send``), "Answer in words", self-rating.
+its Submit (``send``), "Answer in words", self-rating. The ``/quiz import`` modal is about no post: its
+``callback_id`` is ``IMPORT_FORM`` (``qz1:import``), which ``parse`` refuses like any other non-post id.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from adapters.action_ids import (
 )
 
 __all__ = [
+    "IMPORT_FORM",
     "RATINGS",
     "VERSION",
     "BadToken",
@@ -35,6 +37,7 @@ __all__ = [
 ]
 
 MAX_LENGTH = 64
+IMPORT_FORM = f"{VERSION}:import"  # the callback_id of the /quiz import modal
 INTENTS = frozenset(Intent)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.events import Event, Where
+from bot.events import Actor, Event, Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,40 @@ class OpenAnswerForm:
     channel_id: str
 
 
-Job = Dispatch | RunCommand | Refuse | OpenAnswerForm
+@dataclass(frozen=True, slots=True)
+class OpenImportForm:
+    """``/quiz import [check]``: open the modal with its file input (``views.open`` with the command's trigger
+    id); ``dry_run`` (``check``) only checks the files."""
+
+    trigger_id: str
+    channel_id: str
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SlackFile:
+    """A file picked in the import modal, as Slack describes it (``size`` None when Slack did not say)."""
+
+    id: str
+    name: str
+    size: int | None
+    mimetype: str
+    url: str  # url_private_download (or url_private): fetched with the bot token
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFiles:
+    """The import modal submitted: download ``files`` (in the bot's process), then ``BankUploaded``.
+    ``actor`` carries no admin flag yet (``users.info`` is asked in the bot's process)."""
+
+    actor: Actor
+    where: Where
+    files: tuple[SlackFile, ...]
+    dry_run: bool = False
+    delivery_id: str | None = None
+
+
+Job = Dispatch | RunCommand | Refuse | OpenAnswerForm | OpenImportForm | ImportFiles
 JobSink = Callable[[Job], None]
 
 

@@ -22,8 +22,16 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import ids, translate
-from adapters.slack.jobs import Dispatch, JobSink, OpenAnswerForm, Refuse, RunCommand, command_fields
-from adapters.slack.render import ANSWER_BLOCK
+from adapters.slack.jobs import (
+    Dispatch,
+    JobSink,
+    OpenAnswerForm,
+    OpenImportForm,
+    Refuse,
+    RunCommand,
+    command_fields,
+)
+from adapters.slack.render import ANSWER_BLOCK, IMPORT_BLOCK
 from bot.config import SlackSettings
 from bot.events import Where
 
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 ANY = re.compile(r".*")
+EXPIRED_FORM = "This form has expired; try again."
+NO_FILES = "Pick at least one Markdown quiz file."
 
 
 class Listeners:
@@ -53,7 +63,13 @@ class Listeners:
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        self._sink(RunCommand(command_fields(body)))
+        fields = command_fields(body)
+        dry_run = translate.import_mode(fields.get("text", ""))
+        trigger, channel = fields.get("trigger_id"), fields.get("channel_id")
+        if dry_run is not None and trigger and channel:  # the modal; who may import is decided on submit
+            self._sink(OpenImportForm(trigger, channel, dry_run))
+            return
+        self._sink(RunCommand(fields))
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
@@ -88,16 +104,32 @@ class Listeners:
         self._sink(Refuse(Where(translate.PLATFORM, actor.workspace_id, channel), actor.user_id))
 
     async def on_view_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        if translate.is_import_submission(body):
+            await self._on_import(ack, body)
+            return
         try:
             event = translate.submission_event(body)
         except (ids.BadToken, translate.BadPayload):
-            await ack(response_action="errors", errors={ANSWER_BLOCK: "This form has expired; try again."})
+            await ack(response_action="errors", errors={ANSWER_BLOCK: EXPIRED_FORM})
             return
         if not event.text.strip():
             await ack(response_action="errors", errors={ANSWER_BLOCK: "Type an answer first."})
             return
         await ack()
         self._sink(Dispatch(event))
+
+    async def _on_import(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """The import modal: acked at once (it closes); the files are fetched in the bot's process."""
+        try:
+            job = translate.import_submission(body)
+        except translate.BadPayload:
+            await ack(response_action="errors", errors={IMPORT_BLOCK: EXPIRED_FORM})
+            return
+        if not job.files:
+            await ack(response_action="errors", errors={IMPORT_BLOCK: NO_FILES})
+            return
+        await ack()
+        self._sink(job)
 
     async def on_message(self, body: dict[str, Any]) -> None:
         event = translate.message_event(body)

@@ -34,12 +34,17 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def inert(text: str) -> str:
+    """Text (any number of lines, spacing kept) escaped with its mass mentions defused."""
+    return _MASS_MENTION.sub(lambda m: "@" + _WORD_JOINER + m.group(1), escape(text))
+
+
 def user_text(text: str, limit: int | None = None) -> str:
     """User-provided text for one line of mrkdwn: cleaned, shortened, escaped, mass mentions defused."""
     text = clean_inline(text).strip()
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _MASS_MENTION.sub(lambda m: "@" + _WORD_JOINER + m.group(1), escape(text))
+    return inert(text)
 
 
 def quoted(text: str, limit: int = 200) -> str:

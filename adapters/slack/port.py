@@ -64,11 +64,17 @@ class PooledWebClient(AsyncWebClient):
         self._bind_session()
         return await super().api_call(api_method, **kwargs)
 
-    def _bind_session(self) -> None:
+    def _bind_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self.session is None or self.session.closed or self._session_loop is not loop:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
             self._session_loop = loop
+        return self.session
+
+    def http_session(self) -> aiohttp.ClientSession:
+        """The pooled session of the running loop, for plain HTTP requests beside the Web API (downloading
+        a file Slack hosts, ``adapters.slack.files``)."""
+        return self._bind_session()
 
     async def aclose(self) -> None:
         """Close the pooled connections (a session of another, finished loop is just dropped)."""

@@ -20,6 +20,7 @@ from adapters.slack.mrkdwn import (
     bank_line,
     bank_text,
     escape,
+    inert,
     link,
     plain,
     quoted,
@@ -444,11 +445,12 @@ def teams_blocks(teams: TeamList) -> list[JSON]:
 
 
 def notice_blocks(notice: Notice) -> list[JSON]:
-    """A notice with the echoed user text quoted (escaped)."""
-    text = LEVEL_ICONS[notice.level] + escape(notice.text)
+    """A notice (it names what users wrote: file names, bank titles) escaped with mass mentions defused, and
+    the echoed user text quoted (escaped)."""
+    text = LEVEL_ICONS[notice.level] + inert(notice.text)
     if notice.echo is not None:
         text += " " + quoted(notice.echo)
-    return [section(text)]
+    return sections(text)  # a long one (an import's summary) over several sections, not cut short
 
 
 def help_blocks(help_: Help) -> list[JSON]:
@@ -495,6 +497,57 @@ def answer_modal(post_id: int, channel_id: str, *, multiline: bool = True) -> JS
                     "action_id": ANSWER_ACTION,
                     "multiline": multiline,
                     "max_length": MODAL_INPUT_MAX,
+                },
+            },
+        ],
+    }
+
+
+# --- the /quiz import modal -------------------------------------------------------------------------------
+
+IMPORT_BLOCK = "bank_files"
+IMPORT_ACTION = "files"
+IMPORT_FILETYPES = ("md", "markdown", "txt")
+FILE_INPUT_MAX_FILES = 10  # Slack's file_input: max_files 1..10
+
+
+def import_modal(
+    channel_id: str, *, dry_run: bool = False, max_files: int = FILE_INPUT_MAX_FILES, max_mb: int
+) -> JSON:
+    """The modal ``/quiz import`` opens: a file input for up to ``max_files`` Markdown quiz files of
+    ``max_mb`` MB (``files:read``); ``private_metadata`` remembers the channel and whether this is only a
+    check (``/quiz import check``)."""
+    metadata = json.dumps({"c": channel_id[:100], "d": 1 if dry_run else 0})
+    files = max(1, min(max_files, FILE_INPUT_MAX_FILES))
+    what = (
+        "Pick the Markdown quiz files to *check*: you will be told privately what would be imported and "
+        "what would be skipped, and nothing is stored."
+        if dry_run
+        else "Pick the Markdown quiz files to import. Each bank in them is stored for this workspace "
+        "(replacing its earlier version), and you will be told privately what was taken and what was skipped."
+    )
+    return {
+        "type": "modal",
+        "callback_id": ids.IMPORT_FORM,
+        "title": {"type": "plain_text", "text": "Check a quiz" if dry_run else "Import a quiz"},
+        "submit": {"type": "plain_text", "text": "Check" if dry_run else "Import"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": metadata,
+        "blocks": [
+            section(what),
+            {
+                "type": "input",
+                "block_id": IMPORT_BLOCK,
+                "label": {"type": "plain_text", "text": "Quiz files"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": f"Up to {files} files (.md, .markdown or .txt), at most {max_mb} MB each.",
+                },
+                "element": {
+                    "type": "file_input",
+                    "action_id": IMPORT_ACTION,
+                    "filetypes": list(IMPORT_FILETYPES),
+                    "max_files": files,
                 },
             },
         ],

@@ -5,7 +5,7 @@ replayed delivery is handled once:
 - slash command: its ``trigger_id`` (unique per invocation; a replayed request repeats it);
 - block_actions: ``action_ts`` + user + ``action_id`` (one click; a double click is two deliveries, and the
   answers' unique constraint keeps the first);
-- view_submission: the view id and its hash;
+- view_submission: the view id and its hash (the import modal's too);
 - Events API: ``event_id`` (Slack's retries, ``X-Slack-Retry-Num``, repeat it).
 """
 
@@ -16,12 +16,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack import ids
-from adapters.slack.render import ANSWER_ACTION, ANSWER_BLOCK
+from adapters.slack.jobs import ImportFiles, SlackFile
+from adapters.slack.render import ANSWER_ACTION, ANSWER_BLOCK, IMPORT_ACTION, IMPORT_BLOCK
+from bot import commands as cmd
 from bot.events import Actor, ChoiceSelected, CommandInvoked, SelfRated, TextAnswered, Where
 
 PLATFORM = "slack"
 MAX_TEXT = 3000
 MAX_KEYS = 26
+MAX_FILES = 20  # more than a file_input allows (10): the core refuses what is over its own limit
+MAX_FILE_NAME = 255
+CHECK_WORDS = frozenset({"check", "dry-run", "dryrun"})
 
 
 class BadPayload(ValueError):
@@ -61,6 +66,18 @@ def command_event(
     trigger = body.get("trigger_id")
     delivery = _delivery("cmd", team, trigger) if isinstance(trigger, str) and trigger else None
     return CommandInvoked(actor, Where(PLATFORM, team, channel), str(text)[:MAX_TEXT], delivery)
+
+
+def import_mode(text: str) -> bool | None:
+    """Whether a slash command's text is ``/quiz import`` (False) or ``/quiz import check`` (True: only check
+    the files); None for anything else (``/quiz import nonsense`` too: the core answers it)."""
+    command = cmd.parse_command(text)
+    if not isinstance(command, cmd.InstructorCommand) or command.verb != "import":
+        return None
+    args = command.args.strip().casefold()
+    if not args:
+        return False
+    return True if args in CHECK_WORDS else None
 
 
 def actor_of(body: Mapping[str, Any]) -> Actor:
@@ -159,6 +176,61 @@ def submitted_text(view: Mapping[str, Any]) -> str:
     element = block.get(ANSWER_ACTION) if isinstance(block, Mapping) else None
     value = element.get("value") if isinstance(element, Mapping) else None
     return value[:MAX_TEXT] if isinstance(value, str) else ""
+
+
+def is_import_submission(body: Mapping[str, Any]) -> bool:
+    """Whether a view_submission is the ``/quiz import`` modal's."""
+    view = body.get("view")
+    return isinstance(view, Mapping) and view.get("callback_id") == ids.IMPORT_FORM
+
+
+def import_submission(body: Mapping[str, Any]) -> ImportFiles:
+    """The ``/quiz import`` modal submitted: who, where (the channel in ``private_metadata``), whether only to
+    check, and the files picked (``BadPayload`` when something the bot needs is missing)."""
+    view = body.get("view")
+    if not isinstance(view, Mapping) or view.get("callback_id") != ids.IMPORT_FORM:
+        raise BadPayload("not the import form")
+    actor = actor_of(body)
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError as exc:
+        raise BadPayload("bad private_metadata") from exc
+    if not isinstance(metadata, dict):
+        raise BadPayload("bad private_metadata")
+    where = Where(PLATFORM, actor.workspace_id, _str(metadata.get("c"), "channel id"))
+    delivery = _delivery("view", actor.workspace_id, str(view.get("id", "")), str(view.get("hash", "")))
+    return ImportFiles(actor, where, picked_files(view), bool(metadata.get("d")), delivery)
+
+
+def picked_files(view: Mapping[str, Any]) -> tuple[SlackFile, ...]:
+    """The files picked in the import modal's file input (``state.values[block][action]["files"]``); files
+    without an id or a download URL are left out."""
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, Mapping) else None
+    block = values.get(IMPORT_BLOCK) if isinstance(values, Mapping) else None
+    element = block.get(IMPORT_ACTION) if isinstance(block, Mapping) else None
+    files = element.get("files") if isinstance(element, Mapping) else None
+    picked: list[SlackFile] = []
+    for item in files if isinstance(files, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        file_id = item.get("id")
+        url = item.get("url_private_download") or item.get("url_private")
+        if not isinstance(file_id, str) or not file_id or not isinstance(url, str) or not url:
+            continue
+        name = next((n for n in (item.get("name"), item.get("title")) if isinstance(n, str) and n), file_id)
+        size = item.get("size")
+        mimetype = item.get("mimetype")
+        picked.append(
+            SlackFile(
+                file_id,
+                name[:MAX_FILE_NAME],
+                size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+                mimetype if isinstance(mimetype, str) else "",
+                url,
+            )
+        )
+    return tuple(picked[:MAX_FILES])
 
 
 def message_event(body: Mapping[str, Any]) -> TextAnswered | None:

@@ -3,7 +3,9 @@
 ``SlackWork.submit`` is the job sink (``adapters.slack.jobs``): answers go to the ``AnswerBatcher`` (recorded
 in batches: a burst of clicks costs one commit per batch), everything else runs as a background task.
 Every event's actor carries the user groups they are in (``People.groups``, cached per workspace), so teams
-linked to a user group follow it (``bot.team_groups``).
+linked to a user group follow it (``bot.team_groups``). ``/quiz import`` opens its modal at once (the trigger
+id lives 3 seconds); when it is submitted, the files are downloaded here (``adapters.slack.files``) and go to
+the core as ``BankUploaded``, whose actor carries the admin flag like an instructor command's.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.slack import translate
-from adapters.slack.jobs import Dispatch, Job, Refuse, RunCommand
+from adapters.slack.files import FileFetcher
+from adapters.slack.jobs import Dispatch, ImportFiles, Job, OpenAnswerForm, OpenImportForm, Refuse, RunCommand
 from adapters.slack.people import People
 from adapters.slack.port import SlackPort
-from adapters.slack.render import answer_modal
+from adapters.slack.render import answer_modal, import_modal
 from bot import commands as cmd
+from bot.bank_imports import MAX_UPLOADS
 from bot.batching import AnswerBatcher
 from bot.dispatcher import Dispatcher
-from bot.events import RECORDED_IN_BATCHES, Event
+from bot.events import NOT_FETCHED, RECORDED_IN_BATCHES, BankUploaded, Event, Upload
 from bot.messages import warning
+from questions.importers.reading import MAX_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +72,19 @@ class Background:
 class SlackWork:
     """Does the jobs in this process, through the core's dispatcher and the Slack port."""
 
-    def __init__(self, dispatcher: Dispatcher, port: SlackPort, people: People, batcher: AnswerBatcher):
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        port: SlackPort,
+        people: People,
+        batcher: AnswerBatcher,
+        files: FileFetcher | None = None,
+    ):
         self._dispatcher = dispatcher
         self._port = port
         self._people = people
         self._batcher = batcher
+        self._files = files or FileFetcher(port.client)
         self._background = Background()
 
     def submit(self, job: Job) -> None:
@@ -82,9 +95,16 @@ class SlackWork:
             self._background.spawn(self._command(job.fields))
         elif isinstance(job, Refuse):
             self._background.spawn(self._port.post_private(job.where, job.user_id, warning(BAD_ACTION)))
-        else:
+        elif isinstance(job, OpenAnswerForm):
             view = answer_modal(job.post_id, job.channel_id)
             self._background.spawn(self._port.open_modal(job.trigger_id, view))
+        elif isinstance(job, OpenImportForm):
+            view = import_modal(
+                job.channel_id, dry_run=job.dry_run, max_files=MAX_UPLOADS, max_mb=MAX_BYTES // 1024 // 1024
+            )
+            self._background.spawn(self._port.open_modal(job.trigger_id, view))
+        else:
+            self._background.spawn(self._import(job))
 
     async def drain(self) -> None:
         """Wait until every job submitted so far (and the answers they queued) is done."""
@@ -107,6 +127,22 @@ class SlackWork:
             person = await self._people.lookup(fields.get("team_id", ""), fields.get("user_id", ""))
             is_admin, name = person.is_admin, person.display_name
         event = translate.command_event(fields, is_admin=is_admin, display_name=name)
+        await self._dispatcher.handle(await self._with_groups(event))
+
+    async def _import(self, job: ImportFiles) -> None:
+        """Download the picked files (none when there are more than the core takes: it refuses them all)
+        and hand them to the core with the actor's admin flag."""
+        actor = job.actor
+        person = await self._people.lookup(actor.workspace_id, actor.user_id)
+        name = person.display_name or actor.display_name
+        actor = replace(actor, is_admin=person.is_admin, display_name=name)
+        if not self._dispatcher.is_instructor(actor):  # refused by the core: nothing to download
+            uploads = tuple(Upload(f.name, None, NOT_FETCHED) for f in job.files)
+        elif len(job.files) > MAX_UPLOADS:
+            uploads = tuple(Upload(f.name, None, "was not downloaded") for f in job.files)
+        else:
+            uploads = await self._files.fetch_all(job.files)
+        event = BankUploaded(actor, job.where, uploads, job.dry_run, job.delivery_id)
         await self._dispatcher.handle(await self._with_groups(event))
 
     async def _with_groups(self, event: Event) -> Event:

@@ -8,9 +8,9 @@ MAX_BYTES = 2 * 1024 * 1024  # a quiz bank is text; 2 MB is hundreds of question
 _CONTROL = {b for b in range(32) if b not in (9, 10, 12, 13)}
 
 
-def too_large(size: int) -> str:
-    """Why a file of ``size`` bytes is refused."""
-    return f"is too large ({size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)"
+def too_large(size: int, limit: int = MAX_BYTES) -> str:
+    """Why a file of ``size`` bytes (over ``limit``) is refused."""
+    return f"is too large ({size / 1024 / 1024:.1f} MB; the limit is {limit // 1024 // 1024} MB)"
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:

@@ -51,6 +51,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
+from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -461,6 +462,89 @@ async def test_modals_need_fresh_triggers_and_valid_views(fake: FakeSlack) -> No
     ] == "not_found"
     pushed = await client.views_push(trigger_id=payloads.slash_command("/quiz")["trigger_id"], view=_modal())
     assert pushed["view"]["root_view_id"] == view["id"] and pushed["view"]["previous_view_id"] == view["id"]
+
+
+def _file_modal(**element: Any) -> dict[str, Any]:
+    """A modal with one input block holding a file_input (``element`` overrides its fields)."""
+    file_input = {"type": "file_input", "action_id": "files", "filetypes": ["md"], "max_files": 2, **element}
+    block = {"type": "input", "block_id": "up", "label": {"type": "plain_text", "text": "Files"}}
+    return _modal(submit={"type": "plain_text", "text": "Import"}, blocks=[{**block, "element": file_input}])
+
+
+def test_file_input_is_validated_like_slack() -> None:
+    assert validate_view(_file_modal()) == []
+    assert validate_view(_file_modal(max_files=10)) == []
+    built = InputBlock(
+        block_id="up",
+        label="Files",
+        element=FileInputElement(action_id="files", filetypes=["md"], max_files=3),
+    ).to_dict()
+    assert validate_view(_modal(submit={"type": "plain_text", "text": "Go"}, blocks=[built])) == []
+    for bad, pointer in (
+        ({"max_files": 11}, "/max_files]"),
+        ({"max_files": 0}, "/max_files]"),
+        ({"max_files": True}, "/max_files]"),
+        ({"filetypes": "md"}, "/filetypes]"),
+        ({"filetypes": [""]}, "/filetypes]"),
+        ({"placeholder": {"type": "plain_text", "text": "x"}}, "/placeholder]"),
+    ):
+        problems = validate_view(_file_modal(**bad))
+        assert problems and problems[0].endswith(pointer), (bad, problems)
+    in_actions = [{"type": "actions", "elements": [{"type": "file_input", "action_id": "f"}]}]
+    assert any("not allowed here" in p for p in validate_blocks(in_actions, "modal"))
+
+
+async def test_members_files_are_served_to_the_bot_token_only(fake: FakeSlack) -> None:
+    quiz = fake.add_file("quiz.md", b"# Quiz\n", user="U1")
+    assert quiz["size"] == 7 and quiz["name"] == "quiz.md" and quiz["user"] == "U1"
+    assert quiz["url_private_download"].startswith(fake.url + "files-pri/")
+    assert quiz["url_private_download"].endswith("/download/quiz.md")
+    assert fake.file_object(quiz["id"]) == quiz
+    assert fake.add_file("big.md", b"x", size=5_000_000)["size"] == 5_000_000
+    async with aiohttp.ClientSession() as http:
+        bearer = {"Authorization": f"Bearer {fake.bot_token}"}
+        for url in (quiz["url_private_download"], quiz["url_private"]):
+            async with http.get(url, headers=bearer) as got:
+                assert got.status == 200 and await got.read() == b"# Quiz\n"
+                assert got.content_type == "text/plain"
+        for headers in ({}, {"Authorization": "Bearer xoxb-wrong"}):  # Slack: 200 and its sign-in page
+            async with http.get(quiz["url_private_download"], headers=headers) as got:
+                assert got.status == 200 and got.content_type == "text/html"
+                assert "Sign in" in await got.text()
+        fake.files_read = False  # an app without files:read gets the sign-in page too
+        async with http.get(quiz["url_private_download"], headers=bearer) as got:
+            assert got.content_type == "text/html"
+        fake.files_read = True
+        fake.delete_file(quiz["id"])
+        async with http.get(quiz["url_private_download"], headers=bearer) as got:
+            assert got.status == 404
+    served = [(d.token, d.status, d.served) for d in fake.downloads(quiz["id"])]
+    assert served == [
+        (fake.bot_token, 200, True),
+        (fake.bot_token, 200, True),
+        (None, 200, False),
+        ("xoxb-wrong", 200, False),
+        (fake.bot_token, 200, False),
+    ]
+    assert [d.status for d in fake.downloads()][-1] == 404  # the deleted file's request
+
+
+async def test_view_submission_carries_file_input_state(fake: FakeSlack) -> None:
+    payloads = PayloadFactory(fake)
+    trigger = payloads.slash_command("/quiz")["trigger_id"]
+    view = (await _client(fake).views_open(trigger_id=trigger, view=_file_modal()))["view"]
+    quiz = fake.add_file("quiz.md", b"# Quiz\n")
+    submitted = payloads.view_submission(view, {"files": [quiz]}, user_id="U1")
+    state = submitted["view"]["state"]["values"]["up"]["files"]
+    assert state == {"type": "file_input", "files": [quiz]}
+    by_id = payloads.view_submission(view, {"files": quiz["id"]})  # a file id works with a fake
+    assert by_id["view"]["state"]["values"]["up"]["files"]["files"] == [quiz]
+    empty = payloads.view_submission(view)
+    assert empty["view"]["state"]["values"]["up"]["files"] == {"type": "file_input", "files": []}
+    with pytest.raises(ValueError, match="at most 2 files"):
+        payloads.view_submission(view, {"files": [quiz, quiz, quiz]})
+    with pytest.raises(ValueError, match="does not accept"):
+        payloads.view_submission(view, {"files": [fake.add_file("photo.png", b"png")]})
 
 
 def _png(width: int = 2, height: int = 2) -> bytes:

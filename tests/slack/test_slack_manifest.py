@@ -20,6 +20,9 @@ SCOPE_OF = {
     "usergroups_list": "usergroups:read",
 }
 EVENT_SCOPES = {"message.im": "im:history"}
+# Block Kit element a view uses -> the bot scope Slack requires for it (file_input: files:read, which also
+# lets the bot download the picked files)
+ELEMENT_SCOPES = {"file_input": "files:read"}
 
 
 def manifest() -> dict:  # type: ignore[type-arg]
@@ -31,13 +34,22 @@ def called_methods() -> set[str]:
     return set(re.findall(r"_client\.(\w+)\(", source))
 
 
+def used_elements() -> set[str]:
+    source = "\n".join(p.read_text() for p in SLACK_DIR.glob("*.py"))
+    return set(re.findall(r'"type": "(\w+_input)"', source))
+
+
 def test_scopes_are_exactly_those_used() -> None:
     data = manifest()
     methods = called_methods()
     assert methods, "the adapter calls the Web API"
     assert methods <= set(SCOPE_OF), f"unmapped Web API methods: {methods - set(SCOPE_OF)}"
     events = set(data["settings"]["event_subscriptions"]["bot_events"])
-    needed = {SCOPE_OF[m] for m in methods} - {None} | {EVENT_SCOPES[e] for e in events} | {"commands"}
+    elements = {ELEMENT_SCOPES[e] for e in used_elements() if e in ELEMENT_SCOPES}
+    assert elements == {"files:read"}, "the import modal's file_input needs files:read"
+    needed = (
+        {SCOPE_OF[m] for m in methods} - {None} | {EVENT_SCOPES[e] for e in events} | elements | {"commands"}
+    )
     assert set(data["oauth_config"]["scopes"]["bot"]) == needed
 
 

@@ -525,3 +525,16 @@ async def test_slack_port_asks_again_about_a_user_it_could_not_dm_after_a_while(
         finally:
             await port.close()
         assert len(fake.calls("conversations.open")) == 2
+
+
+def test_a_long_notice_is_split_over_sections_not_cut() -> None:
+    """An import's summary can be long (skipped items and warnings, each with file and line)."""
+    lines = [
+        f"  quiz.md:{i}: Q{i}: no answer: options A–D but no answer is given {HOSTILE}" for i in range(60)
+    ]
+    text = "Imported, with problems:\n" + "\n".join(lines) + "\nthe last line"
+    assert len(text) > 3_000
+    blocks = render_message(warning(text)).blocks
+    shown = check(blocks)
+    assert len(blocks) >= 2 and "the last line" in blocks[-1]["text"]["text"]
+    assert "<!channel>" not in shown and "@everyone" not in shown

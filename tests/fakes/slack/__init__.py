@@ -14,7 +14,7 @@ from .signing import SignedRequest, Signing, sign, signature
 from .socket_mode import Ack, FakeSocketMode
 from .threaded import BackgroundLoop
 from .web_api import FakeSlack
-from .workspace import Call, Ephemeral, ResponseUrlPost, UploadedFile
+from .workspace import Call, Ephemeral, FileDownload, ResponseUrlPost, SharedFile, UploadedFile
 
 __all__ = [
     "Ack",
@@ -23,11 +23,13 @@ __all__ = [
     "Ephemeral",
     "FakeSlack",
     "FakeSocketMode",
+    "FileDownload",
     "PayloadFactory",
     "RateLimiter",
     "RateLimits",
     "ResponseUrlPost",
     "SentRequest",
+    "SharedFile",
     "SignedRequest",
     "Signing",
     "SlackRequestSender",

@@ -37,6 +37,7 @@ ALT_TEXT_MAX = 2000
 MODAL_TITLE_MAX = 24
 MODAL_BUTTON_MAX = 24
 PRIVATE_METADATA_MAX = 3000
+FILE_INPUT_MAX_FILES = 10
 
 _SELECTS = {
     "static_select",
@@ -54,7 +55,9 @@ _ACTIONS_ELEMENTS = (
 _ACCESSORIES = (
     {"button", "overflow", "checkboxes", "radio_buttons", "image"} | _SELECTS | _MULTI_SELECTS | _PICKERS
 )
-_INPUT_ELEMENTS = {"checkboxes", "radio_buttons"} | _SELECTS | _MULTI_SELECTS | _PICKERS | _TEXT_INPUTS
+_INPUT_ELEMENTS = (
+    {"checkboxes", "radio_buttons", "file_input"} | _SELECTS | _MULTI_SELECTS | _PICKERS | _TEXT_INPUTS
+)
 _BLOCK_TYPES = {"section", "header", "actions", "context", "divider", "image", "input", "rich_text", "file"}
 
 
@@ -238,6 +241,21 @@ def _text_input(c: _Checker, e: Mapping[str, Any], p: str) -> None:
         )
 
 
+def _file_input(c: _Checker, e: Mapping[str, Any], p: str) -> None:
+    """``file_input`` (input blocks only): ``filetypes`` a list of extensions, ``max_files`` 1..10."""
+    if "filetypes" in e:
+        filetypes = e["filetypes"]
+        if not isinstance(filetypes, list) or not all(isinstance(t, str) and t for t in filetypes):
+            c.fail(f"{p}/filetypes", "must be an array of file extensions")
+    if "max_files" in e:
+        value = e["max_files"]
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= FILE_INPUT_MAX_FILES:
+            c.fail(f"{p}/max_files", f"must be an integer between 1 and {FILE_INPUT_MAX_FILES}")
+    for key in e:
+        if key not in ("type", "action_id", "filetypes", "max_files"):
+            c.fail(f"{p}/{key}", "unexpected field for file_input")
+
+
 def _image_element(c: _Checker, e: Mapping[str, Any], p: str) -> None:
     if "slack_file" not in e:
         c.string(e.get("image_url"), f"{p}/image_url", URL_MAX)
@@ -250,6 +268,7 @@ _ELEMENT_CHECKS: dict[str, Callable[[_Checker, Mapping[str, Any], str], None]] =
     "radio_buttons": _radio_buttons,
     "overflow": _overflow,
     "image": _image_element,
+    "file_input": _file_input,
     **{name: _select for name in _SELECTS | _MULTI_SELECTS},
     **{name: _text_input for name in _TEXT_INPUTS},
     **{name: _placeholder for name in _PICKERS},

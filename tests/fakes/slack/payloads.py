@@ -237,7 +237,8 @@ class PayloadFactory:
         trigger_id: str | None = None,
     ) -> JSON:
         """Submitting the modal ``view`` (as ``fake.view(...)`` returns it) with ``values`` keyed by
-        action_id; inputs left out are submitted empty."""
+        action_id (a file input's: file objects or ids, ``file_input_state``); inputs left out are submitted
+        empty."""
         values = dict(values or {})
         state: dict[str, JSON] = {}
         for block in view.get("blocks", []):
@@ -245,8 +246,11 @@ class PayloadFactory:
             if not isinstance(element, dict):
                 continue
             action_id = str(element.get("action_id", ""))
-            state.setdefault(str(block.get("block_id", "")), {})[action_id] = element_state(
-                element, values.pop(action_id, None)
+            value = values.pop(action_id, None)
+            state.setdefault(str(block.get("block_id", "")), {})[action_id] = (
+                self.file_input_state(element, value)
+                if element.get("type") == "file_input"
+                else element_state(element, value)
             )
         if values:
             raise LookupError(f"the view has no inputs {sorted(values)}")
@@ -264,6 +268,34 @@ class PayloadFactory:
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+    def file_input_state(self, element: Mapping[str, Any], value: Any) -> JSON:
+        """A file input's submitted state, ``{"type": "file_input", "files": [file objects]}``. ``value``: one
+        file or a list, each a file object (``fake.add_file(...)``) or, with a fake, a file id. As Slack's
+        file picker does, more files than ``max_files`` or a file whose extension is not in ``filetypes``
+        raise ValueError."""
+        picked = [] if value is None else list(value) if isinstance(value, list | tuple) else [value]
+        files: list[JSON] = []
+        for item in picked:
+            if isinstance(item, str):
+                if self.fake is None:
+                    raise ValueError("file ids need a PayloadFactory tied to a FakeSlack")
+                item = self.fake.file_object(item)
+            if not isinstance(item, Mapping) or not item.get("id"):
+                raise ValueError(f"not a Slack file object: {item!r}")
+            files.append(copy.deepcopy(dict(item)))
+        limit = int(element.get("max_files", 10))
+        if len(files) > limit:
+            raise ValueError(f"{element.get('action_id')!r} accepts at most {limit} files")
+        allowed = element.get("filetypes")
+        for file in files:
+            name = str(file.get("name", ""))
+            extension = name.rsplit(".", 1)[-1].casefold() if "." in name else ""
+            if allowed and extension not in {str(t).casefold() for t in allowed}:
+                raise ValueError(
+                    f"{element.get('action_id')!r} does not accept {name!r} (filetypes {allowed})"
+                )
+        return {"type": "file_input", "files": files}
 
     def event_callback(
         self, event: JSON, *, event_id: str | None = None, event_time: int | None = None

@@ -1,8 +1,10 @@
 """FakeSlack: Slack's Web API on 127.0.0.1 for the real slack_sdk / slack_bolt clients.
 
 ``POST|GET /api/<method>`` (form, multipart, JSON or query arguments; ``Authorization: Bearer`` or a
-``token`` argument), the file upload URLs (``/upload/v1/<file id>``), ``response_url`` endpoints
-(``/hooks/response/<key>``) and the Socket Mode websocket (``/link/``), all on one ephemeral port.
+``token`` argument), the file upload URLs (``/upload/v1/<file id>``), members' files
+(``GET /files-pri/<team>-<file id>/[download/]<name>``, bot token as ``Authorization: Bearer``),
+``response_url`` endpoints (``/hooks/response/<key>``) and the Socket Mode websocket (``/link/``), all on one
+ephemeral port.
 Point a client at it with ``WebClient(token=..., base_url=fake.api_url)``.
 """
 
@@ -31,9 +33,11 @@ from .workspace import (
     Call,
     Channel,
     Ephemeral,
+    FileDownload,
     Message,
     ResponseUrl,
     ResponseUrlPost,
+    SharedFile,
     UploadedFile,
     User,
     UserGroup,
@@ -42,6 +46,12 @@ from .workspace import (
 
 RESPONSE_URL_MAX_USES = 5
 _JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+_FILETYPES = {"md": "markdown", "markdown": "markdown", "txt": "text"}
+SIGN_IN_PAGE = (
+    '<!DOCTYPE html><html lang="en-US"><head><title>Slack</title></head><body>'
+    '<h1>Sign in to quizmaster-test</h1><form action="/signin" method="post">'
+    '<input type="email" name="email"><button>Sign in</button></form></body></html>'
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class FakeSlack:
         strict_channels: bool = False,
         strict_users: bool = False,
         trigger_ttl: float = 3.0,
+        files_read: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -98,6 +109,7 @@ class FakeSlack:
         self.strict_channels = strict_channels
         self.strict_users = strict_users
         self.trigger_ttl = trigger_ttl
+        self.files_read = files_read  # False: the app lacks files:read, file URLs serve the sign-in page
         self.host = host
         self.port = port
         self.url = ""  # "http://127.0.0.1:PORT/" once started
@@ -172,6 +184,43 @@ class FakeSlack:
             self.ws.usergroups[usergroup_id] = group
         return group
 
+    def add_file(
+        self,
+        name: str,
+        content: bytes,
+        *,
+        user: str = "U0PLAYER01",
+        mimetype: str | None = None,
+        size: int | None = None,
+    ) -> JSON:
+        """A file ``user`` uploaded (as when picking it in a modal's file input); its Slack file object, whose
+        ``url_private`` / ``url_private_download`` this server serves to the bot token. ``size`` is what
+        Slack reports (default ``len(content)``); ``mimetype`` defaults to ``text/plain``."""
+        extension = name.rsplit(".", 1)[-1].casefold() if "." in name else ""
+        with self.ws.changing():
+            file = SharedFile(
+                id=self.ws.new_id("F"),
+                name=name,
+                content=content,
+                size=len(content) if size is None else size,
+                mimetype=mimetype or "text/plain",
+                filetype=_FILETYPES.get(extension, "binary"),
+                user=user,
+                team_id=self.ws.team_id,
+            )
+            self.ws.shared_files[file.id] = file
+        return file.to_slack(self.url)
+
+    def file_object(self, file_id: str) -> JSON:
+        """A member's file as Slack describes it (KeyError if never added)."""
+        with self.ws.lock:
+            return self.ws.shared_files[file_id].to_slack(self.url)
+
+    def delete_file(self, file_id: str) -> None:
+        """The member deleted the file: its URLs answer 404 from now on."""
+        with self.ws.changing():
+            self.ws.shared_files[file_id].deleted = True
+
     def fail_next(
         self,
         method: str,
@@ -212,6 +261,8 @@ class FakeSlack:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
+        app.router.add_get("/files-pri/{key}/download/{name}", self._hosted_file)
+        app.router.add_get("/files-pri/{key}/{name}", self._hosted_file)
         app.router.add_post("/hooks/response/{key}", self._response_url)
         self.socket_mode.attach(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -347,6 +398,34 @@ class FakeSlack:
             file.content = content
         return web.Response(text=f"OK - {len(content)}", content_type="text/plain")
 
+    async def _hosted_file(self, request: web.Request) -> web.Response:
+        """A member's file for the bot token. As Slack does, a request without a valid token (or from an app
+        without files:read) gets the sign-in page with status 200, not an error."""
+        token = _bearer(request)
+        team, _, file_id = request.match_info["key"].partition("-")
+        with self.ws.changing():
+            file = self.ws.shared_files.get(file_id)
+            found = file is not None and not file.deleted and team == self.ws.team_id
+            allowed = token in self.bot_tokens and self.files_read
+            if not found:
+                response = web.Response(status=404, text=SIGN_IN_PAGE, content_type="text/html")
+            elif not allowed:
+                response = web.Response(status=200, text=SIGN_IN_PAGE, content_type="text/html")
+            else:
+                assert file is not None
+                response = web.Response(body=file.content, headers={"Content-Type": file.mimetype})
+            self.ws.downloads.append(
+                FileDownload(
+                    file_id if found else None,
+                    request.path,
+                    token,
+                    time.time(),
+                    response.status,
+                    found and allowed,
+                )
+            )
+        return response
+
     async def _response_url(self, request: web.Request) -> web.Response:
         url = str(request.url.with_query(None))
         try:
@@ -468,6 +547,11 @@ class FakeSlack:
     def files(self) -> list[UploadedFile]:
         with self.ws.lock:
             return list(self.ws.files.values())
+
+    def downloads(self, file_id: str | None = None) -> list[FileDownload]:
+        """Every GET of a member's file URL (of ``file_id``), oldest first, refused ones included."""
+        with self.ws.lock:
+            return [d for d in self.ws.downloads if file_id is None or d.file_id == file_id]
 
     def response_posts(self) -> list[ResponseUrlPost]:
         with self.ws.lock:

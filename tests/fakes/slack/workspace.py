@@ -1,5 +1,6 @@
-"""The fake workspace's state: users, channels, user groups, messages, modals, files, and the record
-of every Web API call. Thread-safe (one lock), so a test thread can read what the server thread wrote.
+"""The fake workspace's state: users, channels, user groups, messages, modals, files (the app's uploads
+and members' files it may download), and the record of every Web API call and file download. Thread-safe
+(one lock), so a test thread can read what the server thread wrote.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 JSON = dict[str, Any]
 
@@ -219,6 +221,77 @@ class UploadedFile:
     completed: bool = False
 
 
+@dataclass
+class SharedFile:
+    """A file a member uploaded to Slack (e.g. picked in a modal's file input), served to the app from
+    ``url_private`` / ``url_private_download`` on the fake's own server. ``size`` is what Slack reports
+    (normally ``len(content)``; a test may make it differ)."""
+
+    id: str
+    name: str
+    content: bytes
+    size: int
+    mimetype: str
+    filetype: str
+    user: str
+    team_id: str
+    created: int = field(default_factory=lambda: int(time.time()))
+    deleted: bool = False
+
+    def path(self, *, download: bool) -> str:
+        """The URL path Slack gives the file (``/files-pri/<team>-<id>/[download/]<name>``)."""
+        return f"files-pri/{self.team_id}-{self.id}/{'download/' if download else ''}{quote(self.name)}"
+
+    def to_slack(self, base_url: str) -> JSON:
+        """The file object as Slack describes it (``files.info``, a file input's submitted state)."""
+        return {
+            "id": self.id,
+            "created": self.created,
+            "timestamp": self.created,
+            "name": self.name,
+            "title": self.name,
+            "mimetype": self.mimetype,
+            "filetype": self.filetype,
+            "pretty_type": self.filetype.capitalize(),
+            "user": self.user,
+            "user_team": self.team_id,
+            "editable": False,
+            "size": self.size,
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": base_url + self.path(download=False),
+            "url_private_download": base_url + self.path(download=True),
+            "permalink": f"{base_url}files/{self.user}/{self.id}/{self.name}",
+            "permalink_public": f"{base_url}{self.team_id}-{self.id}-public",
+            "comments_count": 0,
+            "is_starred": False,
+            "shares": {},
+            "channels": [],
+            "groups": [],
+            "ims": [],
+            "has_rich_preview": False,
+            "file_access": "visible",
+        }
+
+
+@dataclass(frozen=True)
+class FileDownload:
+    """One GET of a hosted file's URL: the bearer token sent (None: none), the status and what was served
+    (``served`` False: the sign-in page or an error instead of the file)."""
+
+    file_id: str | None
+    path: str
+    token: str | None
+    at: float
+    status: int
+    served: bool
+
+
 @dataclass(frozen=True)
 class Call:
     """One Web API request as the fake saw it (including refused ones)."""
@@ -274,6 +347,8 @@ class Workspace:
         self.ephemerals: list[Ephemeral] = []
         self.views: dict[str, View] = {}
         self.files: dict[str, UploadedFile] = {}
+        self.shared_files: dict[str, SharedFile] = {}
+        self.downloads: list[FileDownload] = []
         self.calls: list[Call] = []
         self.response_urls: dict[str, ResponseUrl] = {}
         self.response_posts: list[ResponseUrlPost] = []
