@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.events import Actor, Upload
 from bot.messages import Notice, NoticeLevel
 from bot.storage import banks as bank_store
+from bot.storage.db import advisory_xact_lock
 from bot.storage.models import Bank, QuestionRow
 from questions.importers import ImportReport, import_uploads
 
@@ -49,7 +50,7 @@ class ImportOutcome:
 
 def owner_of(actor: Actor) -> str:
     """The owner string of banks imported by ``actor``'s workspace."""
-    return f"{actor.platform}:{actor.workspace_id}"
+    return bank_store.owner_key(actor.platform, actor.workspace_id)
 
 
 def store_report(
@@ -64,6 +65,8 @@ def store_report(
     """Store each bank of ``report`` (flushes; the caller commits). ``owner`` None is the host, which may
     replace any bank; a chat's owner may create banks and replace its own (``refused`` says which not)."""
     outcome = ImportOutcome(report, dry_run=dry_run)
+    if not dry_run:  # one import at a time (PostgreSQL): an owner read below still holds when it stores
+        advisory_xact_lock(session, bank_store.LOCK_NAME)
     for name, title in report.banks.items():
         questions = [q for q in report.questions if q.bank == name]
         if not questions:

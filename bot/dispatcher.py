@@ -320,7 +320,7 @@ class Dispatcher:
                 session, actor=actor, where=where, topic=command.topic, here=command.here
             )
         if isinstance(command, cmd.ShowTopics):
-            return tell(services.quiz.topic_list(session))
+            return tell(services.quiz.topic_list(session, where))
         if isinstance(command, cmd.ShowStats):
             return tell(services.players.stats(session, actor))
         if isinstance(command, cmd.ShowLeaderboard):

@@ -104,6 +104,11 @@ class InstructorHandler:
             return tell(error(str(exc), echo=exc.echo))
         return tell(warning(f"/quiz {command.verb} is done with the command line: `quizmaster --help`."))
 
+    def _topic_in(self, where: Where) -> Callable[[Session, str], str | None]:
+        """The topic matcher of the banks ``where``'s workspace sees."""
+        quiz = self._services.quiz
+        return lambda session, typed: quiz.match_topic(session, where, typed)
+
     def _changed(self, session: Session) -> None:
         callback = self.on_change
         if callback is not None:
@@ -117,7 +122,7 @@ class InstructorHandler:
         now = utc(self._services.clock.now())
         scope = {"platform": where.platform, "workspace_id": where.workspace_id}
         if isinstance(request, CreateSchedule):
-            topic, bank = resolve_target(session, request, self._services.quiz.match_topic)
+            topic, bank = resolve_target(session, request, where, self._topic_in(where))
             row = create_schedule(
                 session,
                 request,
@@ -165,7 +170,7 @@ class InstructorHandler:
                 owner=actor.user_id,
                 now=now,
                 default_timezone=self._default_tz,
-                match_topic=self._services.quiz.match_topic,
+                match_topic=self._topic_in(where),
             )
             self._changed(session)
             times = ", ".join(f"{t:%H:%M}" for t in slot_times(ScheduleSpec.of(schedule, sprint)).values())

@@ -54,6 +54,7 @@ from bot.grading.verdict import Grade, Verdict
 from bot.messages import Message, QuestionCard, TopicEntry, TopicList, error, info, warning
 from bot.ports import MessageRef, Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.scoring import points_for
+from bot.storage.banks import visible_in
 from bot.storage.models import CHANNEL, PRIVATE, AnswerRow, Post, QuestionRow, User
 from bot.streaks import (
     WORKSPACE_SCOPE,
@@ -286,24 +287,28 @@ class QuizService:
 
     # --- topics ---------------------------------------------------------------------------------------------
 
-    def topic_counts(self, session: Session) -> dict[str, int]:
-        """Active questions per topic."""
+    def topic_counts(self, session: Session, where: Where) -> dict[str, int]:
+        """Active questions per topic, of the banks ``where``'s workspace sees (``visible_in``)."""
         rows = session.execute(
             select(QuestionRow.topic, func.count())
-            .where(QuestionRow.active.is_(True), QuestionRow.topic.is_not(None))
+            .where(
+                QuestionRow.active.is_(True),
+                QuestionRow.topic.is_not(None),
+                visible_in(where.platform, where.workspace_id),
+            )
             .group_by(QuestionRow.topic)
         ).all()
         return {topic: count for topic, count in rows if topic}
 
-    def topic_list(self, session: Session, query: str | None = None) -> TopicList:
+    def topic_list(self, session: Session, where: Where, query: str | None = None) -> TopicList:
         """The topic list message (``query``: the unknown topic that led here)."""
-        counts = self.topic_counts(session)
+        counts = self.topic_counts(session, where)
         entries = tuple(TopicEntry(name, counts[name]) for name in sorted(counts, key=str.casefold))
         return TopicList(entries, truncate(query, 100) if query else None)
 
-    def match_topic(self, session: Session, query: str) -> str | None:
-        """The existing topic meant by ``query``."""
-        return TopicMatcher(self.topic_counts(session), self._options.topic_aliases).match(query)
+    def match_topic(self, session: Session, where: Where, query: str) -> str | None:
+        """The existing topic (of those ``where``'s workspace sees) meant by ``query``."""
+        return TopicMatcher(self.topic_counts(session, where), self._options.topic_aliases).match(query)
 
     # --- asking ---------------------------------------------------------------------------------------------
 
@@ -314,9 +319,9 @@ class QuizService:
         now = utc(self._clock.now())
         matched: str | None = None
         if topic:
-            matched = self.match_topic(session, topic)
+            matched = self.match_topic(session, where, topic)
             if matched is None:
-                return [ToUser(where, actor.user_id, self.topic_list(session, topic))]
+                return [ToUser(where, actor.user_id, self.topic_list(session, where, topic))]
         user = ensure_user(session, actor, now)
         question_id = self.pick_question(
             session, topic=matched, where=where, user_pk=None if here else user.id
@@ -377,8 +382,10 @@ class QuizService:
         self, session: Session, *, topic: str | None, where: Where, user_pk: int | None
     ) -> str | None:
         """A question id: unseen by the user (``user_pk``) or the channel (``user_pk`` None) first, then the
-        least recently asked. ``topic`` None picks from every active question."""
-        query = select(QuestionRow.id).where(QuestionRow.active.is_(True))
+        least recently asked. ``topic`` None picks from every active question ``where``'s workspace sees."""
+        query = select(QuestionRow.id).where(
+            QuestionRow.active.is_(True), visible_in(where.platform, where.workspace_id)
+        )
         if topic is not None:
             query = query.where(QuestionRow.topic == topic)
         pool = sorted(session.scalars(query))

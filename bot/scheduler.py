@@ -65,6 +65,7 @@ from bot.ports import Reply, ToChannel, ToDirect, ToUser, UpdatePosted
 from bot.quiz import QuizService, utc
 from bot.services import Services
 from bot.sprints import choose_question, readiness_report, sprint_progress
+from bot.storage.banks import visible_in
 from bot.storage.models import Post, QuestionRow, Schedule, Sprint
 from bot.weekly import weekly_digest
 
@@ -542,7 +543,11 @@ class Scheduler:
             return quiz.pick_question(session, topic=schedule.topic, where=where, user_pk=None)
         pool = sorted(
             session.scalars(
-                select(QuestionRow.id).where(QuestionRow.active.is_(True), QuestionRow.bank == schedule.bank)
+                select(QuestionRow.id).where(
+                    QuestionRow.active.is_(True),
+                    QuestionRow.bank == schedule.bank,
+                    visible_in(where.platform, where.workspace_id),
+                )
             )
         )
         if not pool:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.events import Where
 from bot.occurrences import parse_hhmm
+from bot.storage.banks import bank_visible_in, visible_in
 from bot.storage.models import Bank, Occurrence, Post, QuestionRow, Schedule
 from bot.streaks import zone
 
@@ -288,15 +289,23 @@ USAGE = (
 
 
 def resolve_target(
-    session: Session, request: CreateSchedule, match_topic: Callable[[Session, str], str | None]
+    session: Session,
+    request: CreateSchedule,
+    where: Where,
+    match_topic: Callable[[Session, str], str | None],
 ) -> tuple[str | None, str | None]:
-    """(topic, bank) for a request's target: a topic (forgiving match) or a bank name (case-insensitive)."""
+    """(topic, bank) for a request's target: a topic (forgiving match, ``match_topic``) or a bank name
+    (case-insensitive), of the banks ``where``'s workspace sees."""
     if request.target is None:
         return None, None
     name = request.target
     if request.target_kind in ("any", "bank"):
-        bank = session.scalars(select(Bank.name).where(func.lower(Bank.name) == name.casefold())).first()
-        if bank is not None and (request.target_kind == "bank" or not _is_topic(session, name)):
+        bank = session.scalars(
+            select(Bank.name).where(
+                func.lower(Bank.name) == name.casefold(), bank_visible_in(where.platform, where.workspace_id)
+            )
+        ).first()
+        if bank is not None and (request.target_kind == "bank" or not _is_topic(session, where, name)):
             return None, bank
     if request.target_kind in ("any", "topic"):
         topic = match_topic(session, name)
@@ -306,10 +315,15 @@ def resolve_target(
     raise ScheduleError(f"There is no {what} called `{name[:60]}`: `/quiz topics` lists the topics.")
 
 
-def _is_topic(session: Session, name: str) -> bool:
+def _is_topic(session: Session, where: Where, name: str) -> bool:
     return (
         session.scalars(
-            select(QuestionRow.topic).where(func.lower(QuestionRow.topic) == name.casefold()).limit(1)
+            select(QuestionRow.topic)
+            .where(
+                func.lower(QuestionRow.topic) == name.casefold(),
+                visible_in(where.platform, where.workspace_id),
+            )
+            .limit(1)
         ).first()
         is not None
     )

@@ -38,6 +38,7 @@ from bot.messages import LearnerReadiness, ReadinessReport, ReviewLink, SprintPr
 from bot.occurrences import ScheduleSpec, local_instant, parse_hhmm, runs_on, slot_times
 from bot.schedules import ScheduleError, parse_time, parse_timezone
 from bot.scoring import CORRECT_SCORE
+from bot.storage.banks import visible_in
 from bot.storage.models import (
     AnswerRow,
     Occurrence,
@@ -295,7 +296,9 @@ def choose_question(session: Session, sprint: Sprint) -> str | None:
     pool = list(
         session.scalars(
             select(QuestionRow.id).where(
-                QuestionRow.active.is_(True), QuestionRow.topic.in_(list(sprint.topics))
+                QuestionRow.active.is_(True),
+                QuestionRow.topic.in_(list(sprint.topics)),
+                visible_in(sprint.platform, sprint.workspace_id),
             )
         )
     )

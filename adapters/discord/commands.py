@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.discord import translate
 from adapters.discord.text import truncate
+from bot.storage.banks import bank_visible_in, visible_in
 from bot.storage.models import Bank, QuestionRow
 
 MAX_CHOICES = 25
@@ -40,41 +41,48 @@ RunUpload = Callable[[discord.Interaction[Any], Sequence[discord.Attachment], bo
 
 
 class Catalog:
-    """Topic and bank names for autocomplete, read in a worker thread and kept ``ttl`` seconds."""
+    """Topic and bank names for autocomplete, per guild (the banks that guild sees: the host's and its own),
+    read in a worker thread and kept ``ttl`` seconds."""
 
     def __init__(self, sessions: sessionmaker[Session], *, ttl: float = CATALOG_TTL) -> None:
         self._sessions = sessions
         self._ttl = ttl
-        self._loaded_at = float("-inf")
-        self._topics: tuple[str, ...] = ()
-        self._banks: tuple[str, ...] = ()
+        self._loaded: dict[str, tuple[float, tuple[str, ...], tuple[str, ...]]] = {}
         self._lock = asyncio.Lock()
 
-    async def topics(self) -> tuple[str, ...]:
-        """The topics of active questions."""
-        await self._refresh()
-        return self._topics
+    async def topics(self, guild_id: str) -> tuple[str, ...]:
+        """The topics of active questions ``guild_id`` sees."""
+        return (await self._names(guild_id))[0]
 
-    async def banks(self) -> tuple[str, ...]:
-        """The bank names."""
-        await self._refresh()
-        return self._banks
+    async def banks(self, guild_id: str) -> tuple[str, ...]:
+        """The bank names ``guild_id`` sees."""
+        return (await self._names(guild_id))[1]
 
-    async def _refresh(self) -> None:
+    async def _names(self, guild_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         async with self._lock:
-            if time.monotonic() - self._loaded_at < self._ttl:
-                return
-            self._topics, self._banks = await asyncio.to_thread(self._read)
-            self._loaded_at = time.monotonic()
+            loaded = self._loaded.get(guild_id)
+            if loaded is None or time.monotonic() - loaded[0] >= self._ttl:
+                topics, banks = await asyncio.to_thread(self._read, guild_id)
+                loaded = (time.monotonic(), topics, banks)
+                self._loaded = {
+                    g: entry for g, entry in self._loaded.items() if time.monotonic() - entry[0] < self._ttl
+                } | {guild_id: loaded}
+            return loaded[1], loaded[2]
 
-    def _read(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _read(self, guild_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         with self._sessions() as session:
             topics = session.scalars(
                 select(QuestionRow.topic)
-                .where(QuestionRow.active.is_(True), QuestionRow.topic.is_not(None))
+                .where(
+                    QuestionRow.active.is_(True),
+                    QuestionRow.topic.is_not(None),
+                    visible_in(translate.PLATFORM, guild_id),
+                )
                 .distinct()
             ).all()
-            banks = session.scalars(select(Bank.name).order_by(Bank.name)).all()
+            banks = session.scalars(
+                select(Bank.name).where(bank_visible_in(translate.PLATFORM, guild_id)).order_by(Bank.name)
+            ).all()
         return tuple(sorted({t for t in topics if t}, key=str.casefold)), tuple(banks)
 
 
@@ -100,12 +108,12 @@ def build_quiz_group(run: RunText, catalog: Catalog, upload: RunUpload) -> app_c
     async def topic_choices(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return suggest(await catalog.topics(), current)
+        return suggest(await catalog.topics(str(interaction.guild_id)), current)
 
     async def bank_choices(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return suggest(await catalog.banks(), current)
+        return suggest(await catalog.banks(str(interaction.guild_id)), current)
 
     @quiz.command(name="ask", description="Get a question (just for you, or for the channel with here)")
     @app_commands.describe(topic="A topic (any when empty)", here="Post it to the channel for everyone")

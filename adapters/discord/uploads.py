@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 
 from bot.events import NOT_FETCHED, Upload
@@ -34,6 +35,9 @@ async def fetch_upload(attachment: discord.Attachment, *, timeout: float = DOWNL
     except discord.HTTPException as exc:
         log.info("could not download attachment %s: %s", attachment.id, exc)
         return Upload(name, None, problem=f"could not be downloaded from Discord (HTTP {exc.status})")
+    except (aiohttp.ClientError, OSError) as exc:  # a reset connection, DNS: discord.py lets them by
+        log.info("could not download attachment %s: %s", attachment.id, type(exc).__name__)
+        return Upload(name, None, problem="could not be downloaded from Discord (a network error)")
     if len(data) > MAX_BYTES:  # larger than Discord said
         return Upload(name, None, problem=too_large(len(data)))
     return Upload(name, data)

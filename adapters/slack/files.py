@@ -104,8 +104,12 @@ class FileFetcher:
                 return await self._read(file, response)
         except TimeoutError:
             return Upload(file.name, None, "could not be downloaded (Slack did not answer in time)")
-        except aiohttp.ClientError as exc:
-            log.warning("could not download file %s: %r", file.id, exc)
+        except aiohttp.TooManyRedirects:
+            log.warning("could not download file %s: too many redirects", file.id)
+            return Upload(file.name, None, "could not be downloaded (too many redirects)")
+        except (aiohttp.ClientError, OSError) as exc:
+            # Never %r an aiohttp error: its request info holds the headers, the bot token among them.
+            log.warning("could not download file %s: %s", file.id, type(exc).__name__)
             return Upload(file.name, None, "could not be downloaded (a network error)")
 
     async def _read(self, file: SlackFile, response: aiohttp.ClientResponse) -> Upload:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.storage.db import advisory_xact_lock
@@ -121,11 +121,16 @@ def _takeover_ids(incoming: list[Question], stored: Mapping[str, QuestionRow]) -
     return result
 
 
+def _clip(text: str | None, column: Any) -> str | None:
+    """``text`` cut to the column's length (PostgreSQL refuses longer text; ``data`` keeps it whole)."""
+    return None if text is None else text[: column.type.length]
+
+
 def _apply(row: QuestionRow, question: Question, name: str, now: datetime) -> None:
     row.bank = name
     row.kind = question.kind.value
-    row.topic = question.topic
-    row.section = question.section
+    row.topic = _clip(question.topic, QuestionRow.topic)
+    row.section = _clip(question.section, QuestionRow.section)
     row.difficulty = question.difficulty.value if question.difficulty else None
     row.data = _dump(question)
     row.active = True
@@ -134,6 +139,22 @@ def _apply(row: QuestionRow, question: Question, name: str, now: datetime) -> No
 
 def _is_current(row: QuestionRow, question: Question, name: str) -> bool:
     return row.active and row.bank == name and row.data == _dump(question)
+
+
+def owner_key(platform: str, workspace_id: str) -> str:
+    """``Bank.owner`` of the banks a chat workspace imports."""
+    return f"{platform}:{workspace_id}"
+
+
+def visible_in(platform: str, workspace_id: str) -> ColumnElement[bool]:
+    """A ``QuestionRow`` filter: the questions a workspace may be asked, those of the host's banks (no owner)
+    and of the banks it imported itself; another workspace's banks stay its own."""
+    return QuestionRow.bank.in_(select(Bank.name).where(bank_visible_in(platform, workspace_id)))
+
+
+def bank_visible_in(platform: str, workspace_id: str) -> ColumnElement[bool]:
+    """The same filter on ``Bank``."""
+    return or_(Bank.owner.is_(None), Bank.owner == owner_key(platform, workspace_id))
 
 
 def sync_bank(
@@ -160,10 +181,10 @@ def sync_bank(
     incoming = _prepare(questions, name, topic)
     bank = session.get(Bank, name)
     if bank is None:
-        bank = Bank(name=name, title=title, imported_at=now)
+        bank = Bank(name=name, title=_clip(title, Bank.title) or name, imported_at=now)
         session.add(bank)
-    bank.title = title
-    bank.topic = topic
+    bank.title = _clip(title, Bank.title) or name
+    bank.topic = _clip(topic, Bank.topic)
     bank.source = source
     bank.owner = owner
     bank.imported_at = now

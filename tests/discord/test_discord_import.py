@@ -10,9 +10,12 @@ from typing import Any
 
 from discordkit import DiscordEnv, message_text
 from fakes.discord import FakeAttachment, FakeUser, PendingInteraction, StoredMessage
+from fakes.discord.cdn import DROP
 from sqlalchemy import func, select
 
+from bot.bank_imports import store_report
 from bot.storage.models import Bank, QuestionRow
+from questions.importers import import_uploads
 from questions.importers.reading import MAX_BYTES
 
 ADMINISTRATOR = 1 << 3
@@ -186,6 +189,17 @@ async def test_a_failed_download_is_reported(sqlite_env: DiscordEnv) -> None:
     assert banks(env) == {}
 
 
+async def test_a_dropped_connection_is_reported_and_the_other_file_imported(sqlite_env: DiscordEnv) -> None:
+    env, fake = sqlite_env, sqlite_env.fake
+    lost = fake.add_attachment("lost.md", QUIZ.encode())
+    good = fake.add_attachment("ops.md", QUIZ.encode())
+    fake.fail_download(lost, DROP, times=5)  # aiohttp tries a dropped keep-alive connection again
+    imported = await run_import(env, [lost, good], user=teacher(env))
+    text = message_text(only_summary(env, imported))
+    assert "Could not read lost.md: could not be downloaded from Discord (a network error)" in text, text
+    assert banks(env)["ops-drill"][2] == 2
+
+
 async def test_check_only_reports_and_stores_nothing(sqlite_env: DiscordEnv) -> None:
     env, fake = sqlite_env, sqlite_env.fake
     quiz = fake.add_attachment("ops.md", QUIZ.encode())
@@ -193,3 +207,17 @@ async def test_check_only_reports_and_stores_nothing(sqlite_env: DiscordEnv) -> 
     text = message_text(only_summary(env, checked))
     assert "2 questions (1 short, 1 multi): checked only, nothing stored" in text, text
     assert banks(env) == {}
+
+
+async def test_autocomplete_offers_the_host_banks_and_this_servers_own_only(sqlite_env: DiscordEnv) -> None:
+    env, fake = sqlite_env, sqlite_env.fake
+    other = import_uploads([("theirs.md", QUIZ.replace("bank: ops-drill", "bank: theirs").encode())])
+    with env.quiz.sessions() as s:  # another server's bank, imported there
+        store_report(s, other, source="theirs.md", now=env.clock.now(), owner="discord:424242")
+        s.commit()
+    await run_import(env, [fake.add_attachment("ops.md", QUIZ.encode())], user=teacher(env))
+    banks_offered = await fake.dispatch_autocomplete("quiz", "bank", "", subcommand="schedule").callback(
+        timeout=5
+    )
+    assert banks_offered.data is not None
+    assert [c["value"] for c in banks_offered.data["choices"]] == ["discord", "ops-drill"]

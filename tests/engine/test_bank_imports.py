@@ -5,15 +5,20 @@ same ``store_report`` and, as the host, may replace any bank."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.bank_imports import SHOWN_SKIPPED, owner_of, store_report
-from bot.events import Actor, BankUploaded, Upload
-from bot.messages import Notice, NoticeLevel
-from bot.storage.models import Bank, QuestionRow
+from bot.dispatcher import Dispatcher
+from bot.events import Actor, BankUploaded, CommandInvoked, Upload, Where
+from bot.instructor import InstructorHandler
+from bot.messages import Notice, NoticeLevel, QuestionCard, TopicList
+from bot.storage.models import Bank, Post, QuestionRow
 from questions.importers import import_uploads
 
-from .quizkit import PLATFORM, Env
+from .quizkit import PLATFORM, Env, Sent
 
 GIT_QUIZ = b"""---
 bank: git-basics
@@ -176,3 +181,70 @@ def test_the_host_replaces_any_bank_and_takes_it_back(env: Env) -> None:
         s.commit()
     assert outcome.stored["git-basics"].unchanged == 2 and not outcome.refused
     assert stored_banks(env)["git-basics"] == (None, 2)
+
+
+def test_a_workspaces_banks_are_asked_only_there(env: Env) -> None:
+    """Another workspace of the same deployment neither sees nor gets asked a bank this one imported."""
+    upload(env, teacher(env), ("git.md", GIT_QUIZ))
+    other_where = Where(PLATFORM, "T-OTHER", "C9")
+
+    dispatcher = Dispatcher(
+        env.services, env.port, env.sessions, instructor_handler=InstructorHandler(env.services)
+    )
+
+    def say(where: Where, user: str, text: str) -> list[Sent]:
+        actor = Actor(PLATFORM, where.workspace_id, user, user, is_admin=user == "boss")
+        asyncio.run(dispatcher.handle(CommandInvoked(actor, where, text, env.delivery())))
+        return env.port.take()
+
+    def topics(where: Where) -> list[str]:
+        [sent] = say(where, "U1", "topics")
+        assert isinstance(sent.message, TopicList)
+        return [t.name for t in sent.message.topics]
+
+    assert "Git" in topics(env.where)
+    assert "Git" not in topics(other_where) and topics(other_where)  # the host's topics are still there
+    [unknown] = say(other_where, "U1", "git")
+    assert isinstance(unknown.message, TopicList) and unknown.message.query == "git"
+    with env.sessions() as s:
+        git_ids = set(s.scalars(select(QuestionRow.id).where(QuestionRow.bank == "git-basics")))
+    asked = set()
+    for _ in range(12):  # any topic: never one of the other workspace's questions
+        [card] = say(other_where, "U1", "")
+        assert isinstance(card.message, QuestionCard)
+        with env.sessions() as s:
+            post = s.get(Post, card.message.post_id)
+            assert post is not None
+            asked.add(post.question_id)
+        env.clock.advance(timedelta(minutes=1))
+    assert asked and not asked & git_ids
+    [refused] = say(other_where, "boss", "schedule daily 09:00 bank git-basics")
+    assert (
+        isinstance(refused.message, Notice) and "There is no bank called `git-basics`" in refused.message.text
+    )
+    [refused] = say(
+        other_where, "boss", 'sprint create "Exam" topics=git until=2026-02-01 per-day=1 at=09:00'
+    )
+    assert isinstance(refused.message, Notice) and "There is no topic called `git`" in refused.message.text
+
+    [asked_here] = say(env.where, "U1", "git")  # the importing workspace is asked it
+    assert isinstance(asked_here.message, QuestionCard)
+    with env.sessions() as s:
+        post = s.get(Post, asked_here.message.post_id)
+        assert post is not None and post.question_id in git_ids
+
+
+def test_overlong_titles_topics_and_sections_are_stored_cut_not_refused(env: Env) -> None:
+    """PostgreSQL refuses text longer than a column: an instructor's long title must not fail the import."""
+    quiz = GIT_QUIZ.replace(b"title: Git basics", b"title: " + b"T" * 400).replace(
+        b"topic: Git", b"topic: " + b"G" * 150
+    )
+    quiz = quiz.replace(b"### Q1.", b"## " + b"S" * 400 + b"\n\n### Q1.")
+    said = upload(env, teacher(env), ("git.md", quiz))
+    assert "stored, 2 added" in said.text
+    with env.sessions() as s:
+        bank = s.get(Bank, "git-basics")
+        assert bank is not None and bank.title == "T" * 300
+        rows = s.scalars(select(QuestionRow).where(QuestionRow.bank == "git-basics")).all()
+        assert {r.topic for r in rows} == {"G" * 100}
+        assert any(r.section == "S" * 300 for r in rows)

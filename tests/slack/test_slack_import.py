@@ -6,10 +6,13 @@ token from the fake's own file server, and the core's summary reaches the instru
 from __future__ import annotations
 
 import json
+import logging
 import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+from aiohttp import web
 from fakes.slack import FakeSlack, PayloadFactory, validate_view
 from slack_sdk.models.blocks import Block
 from slackkit import CHANNEL, INSTRUCTOR, START, SlackEnv, settings_for, slack_env, store_questions
@@ -208,6 +211,35 @@ async def test_a_file_larger_than_slack_said_is_not_read_past_the_limit() -> Non
             await client.aclose()  # type: ignore[attr-defined]
     assert cut.data is None and cut.problem is not None and cut.problem.startswith("is too large")
     assert whole.data == b"y" * 1000 and whole.problem is None
+
+
+async def test_a_redirect_loop_is_reported_and_the_token_never_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """aiohttp's redirect error carries the request's headers (the bot token): it must not reach the log."""
+
+    async def loop(request: web.Request) -> web.Response:
+        raise web.HTTPFound(str(request.url))
+
+    app = web.Application()
+    app.router.add_get("/files/loop", loop)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    client = make_client("xoxb-very-secret-token", f"http://127.0.0.1:{port}/api/")
+    fetcher = FileFetcher(client)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            [upload] = await fetcher.fetch_all(
+                [SlackFile("F1", "loop.md", 10, "text/markdown", f"http://127.0.0.1:{port}/files/loop")]
+            )
+    finally:
+        await client.aclose()  # type: ignore[attr-defined]
+        await runner.cleanup()
+    assert upload.data is None and upload.problem == "could not be downloaded (too many redirects)"
+    assert caplog.records and not any("very-secret" in r.getMessage() for r in caplog.records)
 
 
 async def test_a_sign_in_page_instead_of_the_file_is_reported(sqlite_env: SlackEnv) -> None:

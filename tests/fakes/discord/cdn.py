@@ -38,6 +38,9 @@ CDN_PREFIX, MEDIA_PREFIX = "/cdn", "/media"
 PATH_KIND = "ephemeral-attachments"
 
 
+DROP = 0  # a "status" for ``fail_next``: close the connection without answering
+
+
 @dataclass
 class FakeAttachment:
     """A file a user attached to a command: its id, name, bytes and media type."""
@@ -102,7 +105,8 @@ class Cdn:
         return attachment
 
     def fail_next(self, attachment_id: int, status: int, times: int = 1) -> None:
-        """The next ``times`` fetches of the attachment answer ``status`` (403, 404, 500...)."""
+        """The next ``times`` fetches of the attachment answer ``status`` (403, 404, 500...; ``DROP``: the
+        connection is closed without an answer, as a reset or a dying proxy would)."""
         self._failures.setdefault(attachment_id, []).extend([status] * times)
 
     def payload(self, attachment: FakeAttachment) -> dict[str, Any]:
@@ -139,6 +143,9 @@ class Cdn:
         self.downloads.append(
             Download(attachment.id if attachment else None, path, host, status, time.monotonic())
         )
+        if status == DROP and request.transport is not None:
+            request.transport.close()
+            return web.Response(status=500)  # never reaches the client
         if status != 200 or attachment is None:
             return web.Response(status=status, text=GONE if status == 404 else "error")
         media_type = (attachment.content_type or "application/octet-stream").split(";")[0]
