@@ -150,10 +150,7 @@ def final_and_builder() -> tuple[Stage, Stage]:
     stages = parse_stages(DOCKERFILE.read_text(encoding="utf-8"))
     final = stages[-1]
     sources = {
-        flags["from"]
-        for i in final.all("COPY")
-        for flags, _ in [i.flags_and_rest()]
-        if "from" in flags
+        flags["from"] for i in final.all("COPY") for flags, _ in [i.flags_and_rest()] if "from" in flags
     }
     assert len(sources) == 1, f"the runtime stage should copy from exactly one build stage, got {sources}"
     builder = next((s for s in stages if s.name == sources.pop()), None)
@@ -365,8 +362,16 @@ def test_secret_check_would_catch_a_token() -> None:
 
 def test_dockerignore_keeps_local_state_out_and_sources_in() -> None:
     patterns = dockerignore_patterns(DOCKERIGNORE.read_text(encoding="utf-8"))
-    for path in (".venv/bin/python", ".git/HEAD", "tests/conftest.py", "quizmaster.db", "data/x.db",
-                 ".env", "bot/__pycache__/config.cpython-311.pyc", "quizmaster.egg-info/PKG-INFO"):
+    for path in (
+        ".venv/bin/python",
+        ".git/HEAD",
+        "tests/conftest.py",
+        "quizmaster.db",
+        "data/x.db",
+        ".env",
+        "bot/__pycache__/config.cpython-311.pyc",
+        "quizmaster.egg-info/PKG-INFO",
+    ):
         assert is_ignored(path, patterns), f"{path} would be sent to the Docker build"
     _, builder = final_and_builder()
     for instruction in builder.all("COPY"):
@@ -420,7 +425,9 @@ def test_compose_bot_database_url_points_at_the_postgres_service() -> None:
     assert url.drivername.startswith("postgresql")
     assert url.host == "postgres"
     assert (url.username, url.password, url.database) == (
-        pg_env["POSTGRES_USER"], pg_env["POSTGRES_PASSWORD"], pg_env["POSTGRES_DB"]
+        pg_env["POSTGRES_USER"],
+        pg_env["POSTGRES_PASSWORD"],
+        pg_env["POSTGRES_DB"],
     )
     # Setting POSTGRES_PASSWORD on the host changes both sides alike.
     env = {"POSTGRES_PASSWORD": "from-host"}
@@ -497,10 +504,14 @@ def _health_app() -> typer.Typer:
 def test_health_command_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
     runner = CliRunner()
-    ok = runner.invoke(_health_app(), ["health"], env={"QUIZMASTER_DATABASE_URL": f"sqlite:///{tmp_path}/q.db"})
+    ok = runner.invoke(
+        _health_app(), ["health"], env={"QUIZMASTER_DATABASE_URL": f"sqlite:///{tmp_path}/q.db"}
+    )
     assert ok.exit_code == 0 and ok.stdout.strip() == "healthy"
     down = runner.invoke(
-        _health_app(), ["health"], env={"QUIZMASTER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"}
+        _health_app(),
+        ["health"],
+        env={"QUIZMASTER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"},
     )
     assert down.exit_code == 1 and isinstance(down.exception, SystemExit)
     assert down.stderr.startswith("unhealthy: database") and "Traceback" not in down.output
@@ -525,7 +536,9 @@ def test_health_command_takes_the_heartbeat_setting_unless_the_option_overrides_
     )
     runner = CliRunner()
     from_setting = runner.invoke(_health_app(), ["health"], env={})
-    assert from_setting.exit_code == 1 and "heartbeat file stale.heartbeat does not exist" in from_setting.stderr
+    assert (
+        from_setting.exit_code == 1 and "heartbeat file stale.heartbeat does not exist" in from_setting.stderr
+    )
     overridden = runner.invoke(_health_app(), ["health", "--heartbeat-file", str(fresh)], env={})
     assert overridden.exit_code == 0, overridden.output
     blank = runner.invoke(_health_app(), ["health"], env={"QUIZMASTER_HEARTBEAT_FILE": ""})
@@ -536,8 +549,13 @@ def test_health_command_prints_no_traceback_in_a_real_process(tmp_path: Path) ->
     env = {**os.environ, "QUIZMASTER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"}
     code = "import typer; from adapters.cli.health import health_command; typer.run(health_command)"
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env={**env, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1, result
     assert "unhealthy: database" in result.stderr

@@ -118,8 +118,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
         elif instruction.keyword == "RUN" and re.search(r"\bpip\b", instruction.args):
             command = _map_paths(instruction.args, mapping).replace("--no-cache-dir", "")
             result = subprocess.run(
-                ["sh", "-c", command], cwd=workdir, env=_clean_env(venv),
-                capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False,
+                ["sh", "-c", command],
+                cwd=workdir,
+                env=_clean_env(venv),
+                capture_output=True,
+                text=True,
+                timeout=STEP_TIMEOUT,
+                check=False,
             )
             assert result.returncode == 0, (
                 f"Dockerfile line {instruction.line} failed when replayed:\n$ {command}\n"
@@ -133,8 +138,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
 def _run(installed: Installed, *args: str, env: dict[str, str] | None = None) -> Result:
     # Run outside the checkout with an isolated interpreter, so nothing is imported from the source tree.
     return subprocess.run(
-        list(args), cwd=installed.work, env={**_clean_env(installed.venv), **(env or {})},
-        capture_output=True, text=True, timeout=120, check=False,
+        list(args),
+        cwd=installed.work,
+        env={**_clean_env(installed.venv), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -202,5 +212,7 @@ def test_the_images_healthcheck_command_passes(installed: Installed) -> None:
     db = installed.work / "health.db"
     ok = _run(installed, *command, env={"QUIZMASTER_DATABASE_URL": f"sqlite:///{db}"})
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    down = _run(installed, *command, env={"QUIZMASTER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"})
+    down = _run(
+        installed, *command, env={"QUIZMASTER_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"}
+    )
     assert down.returncode == 1 and "Traceback" not in down.stderr, down.stderr

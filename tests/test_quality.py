@@ -1,4 +1,5 @@
-"""Lint and type-check are part of the suite: `make test` fails on a ruff or mypy error."""
+"""Lint, formatting and type-check are part of the suite: `make test` fails on a ruff or mypy error or on a
+file `ruff format` would change."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_ruff_is_clean() -> None:
     result = _run("ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run("ruff", "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

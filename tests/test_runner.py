@@ -57,7 +57,9 @@ async def until(condition: Callable[[], Any], timeout: float = 10.0, what: str =
     return found
 
 
-def settings_for(db_url: str, heartbeat: Path, slack: FakeSlack | None, discord: FakeDiscord | None) -> Settings:
+def settings_for(
+    db_url: str, heartbeat: Path, slack: FakeSlack | None, discord: FakeDiscord | None
+) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=db_url,
@@ -114,7 +116,9 @@ def value(found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
     return found.get((name, frozenset(labels.items())), 0.0)
 
 
-async def scrape(session: aiohttp.ClientSession, port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+async def scrape(
+    session: aiohttp.ClientSession, port: int
+) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     async with session.get(f"http://127.0.0.1:{port}{METRICS_PATH}") as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain; version=")
@@ -129,7 +133,9 @@ def our_pending_tasks() -> list[asyncio.Task[Any]]:
         if task is asyncio.current_task() or task.done():
             continue
         code = getattr(task.get_coro(), "cr_code", None)
-        if task.get_name() in ("discord-gateway", "heartbeat") or (code and code.co_filename.startswith(ours)):
+        if task.get_name() in ("discord-gateway", "heartbeat") or (
+            code and code.co_filename.startswith(ours)
+        ):
             found.append(task)
     return found
 
@@ -179,7 +185,11 @@ async def serve_and_check(
 
         # Slack: an instructor schedules a daily question; the shared instructor handler takes it.
         sent = await sender.slash_command(
-            "/quiz", "schedule daily 09:00 docker", user_id=INSTRUCTOR, user_name="teacher", channel_id=CHANNEL
+            "/quiz",
+            "schedule daily 09:00 docker",
+            user_id=INSTRUCTOR,
+            user_name="teacher",
+            channel_id=CHANNEL,
         )
         assert sent.status == 200
         [reply] = await until(lambda: slack_fake.ephemerals(INSTRUCTOR), what="the schedule reply")
@@ -254,7 +264,9 @@ async def test_serve_refuses_to_start_without_a_token(tmp_path: Path) -> None:
     settings = settings_for(f"sqlite:///{tmp_path / 'none.db'}", tmp_path / "beat", None, None)
     app = build_app(settings, clock=FakeClock(BEFORE_NINE))
     try:
-        with pytest.raises(RuntimeError, match="no chat adapter is enabled: set SLACK_BOT_TOKEN or DISCORD_TOKEN"):
+        with pytest.raises(
+            RuntimeError, match="no chat adapter is enabled: set SLACK_BOT_TOKEN or DISCORD_TOKEN"
+        ):
             await serve(settings, app)
         assert not (tmp_path / "beat").exists()
     finally:

@@ -464,7 +464,11 @@ def test_the_invite_url_asks_for_exactly_the_permissions_the_readme_lists() -> N
     assert f"permissions={INVITE_PERMISSIONS.value}" in readme
     granted = {name for name, on in INVITE_PERMISSIONS if on}
     assert granted == {  # discord.py names View Channel "read_messages" when iterating
-        "read_messages", "send_messages", "embed_links", "attach_files", "read_message_history",
+        "read_messages",
+        "send_messages",
+        "embed_links",
+        "attach_files",
+        "read_message_history",
         "use_application_commands",
     }
     assert not INVITE_PERMISSIONS.administrator and not INVITE_PERMISSIONS.mention_everyone
