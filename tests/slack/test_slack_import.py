@@ -206,11 +206,19 @@ async def test_a_file_larger_than_slack_said_is_not_read_past_the_limit() -> Non
         try:
             lying = fake.add_file("huge.md", b"x" * 5000, size=10)  # Slack's size is wrong
             fits = fake.add_file("small.md", b"y" * 1000)
-            [cut, whole] = await fetcher.fetch_all([file_of(lying), file_of(fits)])
+            # Served without a length: only counting while reading can catch it.
+            streamed = fake.add_file("stream.md", b"z" * 200_000, size=10, chunked=True)
+            fits_streamed = fake.add_file("fits.md", b"w" * 1000, chunked=True)
+            [cut, whole, cut_streamed, whole_streamed] = await fetcher.fetch_all(
+                [file_of(lying), file_of(fits), file_of(streamed), file_of(fits_streamed)]
+            )
         finally:
             await client.aclose()  # type: ignore[attr-defined]
     assert cut.data is None and cut.problem is not None and cut.problem.startswith("is too large")
     assert whole.data == b"y" * 1000 and whole.problem is None
+    assert cut_streamed.data is None and cut_streamed.problem is not None
+    assert cut_streamed.problem.startswith("is too large")
+    assert whole_streamed.data == b"w" * 1000 and whole_streamed.problem is None
 
 
 async def test_a_redirect_loop_is_reported_and_the_token_never_logged(

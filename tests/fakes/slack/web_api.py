@@ -192,10 +192,12 @@ class FakeSlack:
         user: str = "U0PLAYER01",
         mimetype: str | None = None,
         size: int | None = None,
+        chunked: bool = False,
     ) -> JSON:
         """A file ``user`` uploaded (as when picking it in a modal's file input); its Slack file object, whose
         ``url_private`` / ``url_private_download`` this server serves to the bot token. ``size`` is what
-        Slack reports (default ``len(content)``); ``mimetype`` defaults to ``text/plain``."""
+        Slack reports (default ``len(content)``); ``mimetype`` defaults to ``text/plain``; ``chunked`` serves
+        it without a Content-Length."""
         extension = name.rsplit(".", 1)[-1].casefold() if "." in name else ""
         with self.ws.changing():
             file = SharedFile(
@@ -207,6 +209,7 @@ class FakeSlack:
                 filetype=_FILETYPES.get(extension, "binary"),
                 user=user,
                 team_id=self.ws.team_id,
+                chunked=chunked,
             )
             self.ws.shared_files[file.id] = file
         return file.to_slack(self.url)
@@ -398,7 +401,7 @@ class FakeSlack:
             file.content = content
         return web.Response(text=f"OK - {len(content)}", content_type="text/plain")
 
-    async def _hosted_file(self, request: web.Request) -> web.Response:
+    async def _hosted_file(self, request: web.Request) -> web.StreamResponse:
         """A member's file for the bot token. As Slack does, a request without a valid token (or from an app
         without files:read) gets the sign-in page with status 200, not an error."""
         token = _bearer(request)
@@ -424,6 +427,8 @@ class FakeSlack:
                     found and allowed,
                 )
             )
+        if found and allowed and file is not None and file.chunked:
+            return await _stream(request, file.content, file.mimetype)
         return response
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -619,3 +624,17 @@ async def _read_args(request: web.Request) -> JSON:
         for key, value in form.items():
             args[key] = value.file.read() if isinstance(value, FileField) else value
     return args
+
+
+async def _stream(request: web.Request, content: bytes, mimetype: str) -> web.StreamResponse:
+    """``content`` with chunked transfer encoding (no Content-Length); a client may stop reading midway."""
+    stream = web.StreamResponse(headers={"Content-Type": mimetype})
+    stream.enable_chunked_encoding()
+    await stream.prepare(request)
+    try:
+        for start in range(0, len(content), 16 * 1024):
+            await stream.write(content[start : start + 16 * 1024])
+        await stream.write_eof()
+    except (ConnectionResetError, ConnectionError):
+        pass  # the client hung up (it had read enough)
+    return stream

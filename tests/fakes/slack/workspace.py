@@ -225,7 +225,8 @@ class UploadedFile:
 class SharedFile:
     """A file a member uploaded to Slack (e.g. picked in a modal's file input), served to the app from
     ``url_private`` / ``url_private_download`` on the fake's own server. ``size`` is what Slack reports
-    (normally ``len(content)``; a test may make it differ)."""
+    (normally ``len(content)``; a test may make it differ). ``chunked``: served without a Content-Length
+    (chunked transfer encoding), so a client learns its length only by reading."""
 
     id: str
     name: str
@@ -237,6 +238,7 @@ class SharedFile:
     team_id: str
     created: int = field(default_factory=lambda: int(time.time()))
     deleted: bool = False
+    chunked: bool = False
 
     def path(self, *, download: bool) -> str:
         """The URL path Slack gives the file (``/files-pri/<team>-<id>/[download/]<name>``)."""
