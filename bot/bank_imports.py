@@ -36,6 +36,7 @@ SHOWN_SKIPPED = 10
 SHOWN_WARNINGS = 5
 LINE_CHARS = 120
 HOST_IMPORT = "quizmaster questions import FILE.md"
+ONLY_INSTRUCTORS = "Only instructors can use /quiz import."
 
 
 @dataclass

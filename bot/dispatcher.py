@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import commands as cmd
+from bot.bank_imports import ONLY_INSTRUCTORS
 from bot.events import (
     Actor,
     BankUploaded,
@@ -298,7 +299,7 @@ class Dispatcher:
                 session, actor=event.actor, where=event.where, post_id=event.post_id, rating=event.rating
             )
         if isinstance(event, BankUploaded):
-            tell = ToUser(event.where, event.actor.user_id, error("Only instructors can use /quiz import."))
+            tell = ToUser(event.where, event.actor.user_id, error(ONLY_INSTRUCTORS))
             if self._services.is_instructor(event.actor):
                 summary = self._services.banks.upload(
                     session, actor=event.actor, uploads=event.uploads, dry_run=event.dry_run

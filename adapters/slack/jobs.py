@@ -48,11 +48,14 @@ class OpenAnswerForm:
 @dataclass(frozen=True, slots=True)
 class OpenImportForm:
     """``/quiz import [check]``: open the modal with its file input (``views.open`` with the command's trigger
-    id); ``dry_run`` (``check``) only checks the files."""
+    id) for an instructor (``team_id``/``user_id``: who asked); ``dry_run`` (``check``) only checks the
+    files."""
 
     trigger_id: str
     channel_id: str
     dry_run: bool = False
+    team_id: str = ""
+    user_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,8 +66,9 @@ class Listeners:
         fields = command_fields(body)
         dry_run = translate.import_mode(fields.get("text", ""))
         trigger, channel = fields.get("trigger_id"), fields.get("channel_id")
-        if dry_run is not None and trigger and channel:  # the modal; who may import is decided on submit
-            self._sink(OpenImportForm(trigger, channel, dry_run))
+        if dry_run is not None and trigger and channel:  # the modal, for an instructor (checked in the bot)
+            team, user = fields.get("team_id", ""), fields.get("user_id", "")
+            self._sink(OpenImportForm(trigger, channel, dry_run, team, user))
             return
         self._sink(RunCommand(fields))
 

@@ -23,11 +23,11 @@ from adapters.slack.people import People
 from adapters.slack.port import SlackPort
 from adapters.slack.render import answer_modal, import_modal
 from bot import commands as cmd
-from bot.bank_imports import MAX_UPLOADS
+from bot.bank_imports import MAX_UPLOADS, ONLY_INSTRUCTORS
 from bot.batching import AnswerBatcher
 from bot.dispatcher import Dispatcher
-from bot.events import NOT_FETCHED, RECORDED_IN_BATCHES, BankUploaded, Event, Upload
-from bot.messages import warning
+from bot.events import NOT_FETCHED, RECORDED_IN_BATCHES, Actor, BankUploaded, Event, Upload, Where
+from bot.messages import error, warning
 from questions.importers.reading import MAX_BYTES
 
 log = logging.getLogger(__name__)
@@ -99,10 +99,7 @@ class SlackWork:
             view = answer_modal(job.post_id, job.channel_id)
             self._background.spawn(self._port.open_modal(job.trigger_id, view))
         elif isinstance(job, OpenImportForm):
-            view = import_modal(
-                job.channel_id, dry_run=job.dry_run, max_files=MAX_UPLOADS, max_mb=MAX_BYTES // 1024 // 1024
-            )
-            self._background.spawn(self._port.open_modal(job.trigger_id, view))
+            self._background.spawn(self._open_import(job))
         else:
             self._background.spawn(self._import(job))
 
@@ -128,6 +125,19 @@ class SlackWork:
             is_admin, name = person.is_admin, person.display_name
         event = translate.command_event(fields, is_admin=is_admin, display_name=name)
         await self._dispatcher.handle(await self._with_groups(event))
+
+    async def _open_import(self, job: OpenImportForm) -> None:
+        """The import modal for an instructor; anyone else is told at once, before picking any file."""
+        person = await self._people.lookup(job.team_id, job.user_id)
+        actor = Actor(translate.PLATFORM, job.team_id, job.user_id, person.display_name, person.is_admin)
+        if not self._dispatcher.is_instructor(actor):
+            where = Where(translate.PLATFORM, job.team_id, job.channel_id)
+            await self._port.post_private(where, job.user_id, error(ONLY_INSTRUCTORS))
+            return
+        view = import_modal(
+            job.channel_id, dry_run=job.dry_run, max_files=MAX_UPLOADS, max_mb=MAX_BYTES // 1024 // 1024
+        )
+        await self._port.open_modal(job.trigger_id, view)
 
     async def _import(self, job: ImportFiles) -> None:
         """Download the picked files (none when there are more than the core takes: it refuses them all)

@@ -147,14 +147,20 @@ async def test_workspace_admins_may_import_and_learners_may_not(sqlite_env: Slac
     env, fake = sqlite_env, sqlite_env.fake
     fake.add_user("U1", "student")
     fake.add_user("UADMIN", "boss", is_admin=True)
-    view = await open_import(env, "U1")
-    await submit_files(env, view, "U1", fake.add_file("http.md", HTTP_QUIZ, user="U1"))
+    sent = await env.command("import", "U1")
+    await env.settle()
+    assert sent.status == 200 and fake.calls("views.open") == []  # no form to fill in for nothing
     [refusal] = private_replies(env, "U1")
     assert "Only instructors can use /quiz import." in refusal
+
+    view = await open_import(env, "UADMIN")  # a workspace admin (users.info) is an instructor
+    stale = view  # a learner submitting a form (one opened before they lost the role, say) is refused too
+    await submit_files(env, stale, "U1", fake.add_file("http.md", HTTP_QUIZ, user="U1"))
+    assert "Only instructors can use /quiz import." in private_replies(env, "U1")[-1]
     assert "http-codes" not in banks(env)
     assert fake.downloads() == []  # a learner's files are not fetched at all
 
-    view = await open_import(env, "UADMIN")  # a workspace admin (users.info) is an instructor
+    view = await open_import(env, "UADMIN")
     await submit_files(env, view, "UADMIN", fake.add_file("http.md", HTTP_QUIZ, user="UADMIN"))
     assert banks(env)["http-codes"][2] == 2
     assert "users.info" in {c.method for c in fake.calls()}
