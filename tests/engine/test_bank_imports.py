@@ -8,17 +8,19 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.bank_imports import SHOWN_SKIPPED, owner_of, store_report
 from bot.dispatcher import Dispatcher
 from bot.events import Actor, BankUploaded, CommandInvoked, Upload, Where
 from bot.instructor import InstructorHandler
 from bot.messages import Notice, NoticeLevel, QuestionCard, TopicList
+from bot.storage import migrate
+from bot.storage.db import make_engine, make_session_factory
 from bot.storage.models import Bank, Post, QuestionRow
 from questions.importers import import_uploads
 
-from .quizkit import PLATFORM, Env, Sent
+from .quizkit import PLATFORM, START, Env, Sent
 
 GIT_QUIZ = b"""---
 bank: git-basics
@@ -248,3 +250,24 @@ def test_overlong_titles_topics_and_sections_are_stored_cut_not_refused(env: Env
         rows = s.scalars(select(QuestionRow).where(QuestionRow.bank == "git-basics")).all()
         assert {r.topic for r in rows} == {"G" * 100}
         assert any(r.section == "S" * 300 for r in rows)
+
+
+def test_migration_0003_gives_existing_banks_no_owner_and_comes_back_out(db_url: str) -> None:
+    """A database from before chat imports: its banks become the host's (seen by all, changed only there)."""
+    migrate.upgrade(db_url, "0002")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO banks (name, title, imported_at) VALUES ('old', 'Old bank', :at)"),
+                {"at": START},
+            )
+        assert migrate.upgrade(db_url).after == migrate.head_revision()
+        with make_session_factory(engine)() as s:
+            bank = s.get(Bank, "old")
+            assert bank is not None and bank.owner is None and bank.title == "Old bank"
+        assert migrate.downgrade(db_url, "0002").after == "0002"
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT title FROM banks")).scalars().all() == ["Old bank"]
+    finally:
+        engine.dispose()
