@@ -8,7 +8,8 @@ way; the app needs the ``files:read`` scope), on the Web API client's pooled aio
   out larger (a wrong size) is cut off past the limit;
 - Slack answers a request it will not serve (no ``files:read`` scope, a revoked token) with its sign-in page,
   status 200, ``text/html``: said as such rather than imported as a quiz;
-- another status, a network error or a timeout.
+- another status, a network error or a timeout (a 429 or a 5xx is tried again first, up to ``ATTEMPTS``
+  times, as the Web API client retries its calls).
 The bot token goes only to Slack: a URL whose origin is neither Slack's file host nor the configured API
 base URL's (the fake Slack of the tests serves files there) is not requested.
 """
@@ -32,6 +33,8 @@ from questions.importers.reading import MAX_BYTES, too_large
 log = logging.getLogger(__name__)
 
 DOWNLOAD_TIMEOUT = 30.0
+ATTEMPTS = 3  # a 429 (after its Retry-After, at most MAX_RETRY_WAIT) or a 5xx is tried again
+MAX_RETRY_WAIT = 10.0
 MAX_REDIRECTS = 3
 CHUNK_BYTES = 64 * 1024
 SLACK_FILE_DOMAINS = ("slack.com", "slack-gov.com")
@@ -40,6 +43,20 @@ SIGN_IN_PAGE = (
     "files:read scope: add it and reinstall the app)"
 )
 NOT_SLACK = "was not downloaded: its address is not Slack's"
+
+
+def retry_wait(response: aiohttp.ClientResponse, attempt: int) -> float | None:
+    """Seconds to wait before trying again after ``response`` (the ``attempt``-th), or None: use it."""
+    if attempt >= ATTEMPTS:
+        return None
+    if response.status == 429:
+        try:
+            return min(MAX_RETRY_WAIT, max(0.0, float(response.headers.get("Retry-After", "1"))))
+        except ValueError:
+            return 1.0
+    if response.status in (500, 502, 503, 504):
+        return 0.5 * 2 ** (attempt - 1)
+    return None
 
 
 class FileFetcher:
@@ -93,15 +110,21 @@ class FileFetcher:
             log.warning("did not download file %s from a URL that is not Slack's", file.id)
             return Upload(file.name, None, NOT_SLACK)
         try:
-            async with session.get(
-                file.url,
-                headers={"Authorization": f"Bearer {self._web.token}"},
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
-                max_redirects=MAX_REDIRECTS,
-                ssl=self._web.ssl if self._web.ssl is not None else True,
-                proxy=self._web.proxy,
-            ) as response:
-                return await self._read(file, response)
+            for attempt in range(1, ATTEMPTS + 1):
+                async with session.get(
+                    file.url,
+                    headers={"Authorization": f"Bearer {self._web.token}"},
+                    timeout=aiohttp.ClientTimeout(total=self._timeout),
+                    max_redirects=MAX_REDIRECTS,
+                    ssl=self._web.ssl if self._web.ssl is not None else True,
+                    proxy=self._web.proxy,
+                ) as response:
+                    wait = retry_wait(response, attempt)
+                    if wait is None:
+                        return await self._read(file, response)
+                log.info("file %s: Slack answered %s; trying again in %.1f s", file.id, response.status, wait)
+                await asyncio.sleep(wait)
+            raise AssertionError("unreachable: the last attempt never waits")
         except TimeoutError:
             return Upload(file.name, None, "could not be downloaded (Slack did not answer in time)")
         except aiohttp.TooManyRedirects:

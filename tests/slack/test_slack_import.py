@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from fakes.slack import FakeSlack, PayloadFactory, validate_view
+from fakes.slack.web_api import FILE_DOWNLOAD
 from slack_sdk.models.blocks import Block
 from slackkit import CHANNEL, INSTRUCTOR, START, SlackEnv, settings_for, slack_env, store_questions
 from sqlalchemy import select
@@ -254,6 +255,27 @@ async def test_a_redirect_loop_is_reported_and_the_token_never_logged(
         await runner.cleanup()
     assert upload.data is None and upload.problem == "could not be downloaded (too many redirects)"
     assert caplog.records and not any("very-secret" in r.getMessage() for r in caplog.records)
+
+
+async def test_slack_busy_or_failing_is_tried_again_then_reported(sqlite_env: SlackEnv) -> None:
+    env, fake = sqlite_env, sqlite_env.fake
+    fake.fail_next(FILE_DOWNLOAD, status=503)
+    fake.fail_next(FILE_DOWNLOAD, status=429, retry_after=0)
+    view = await open_import(env, INSTRUCTOR)
+    quiz = fake.add_file("http.md", HTTP_QUIZ, user=INSTRUCTOR)
+    await submit_files(env, view, INSTRUCTOR, quiz)
+    assert [d.status for d in fake.downloads(quiz["id"])] == [503, 429, 200]
+    assert banks(env)["http-codes"][2] == 2
+
+    fake.fail_next(FILE_DOWNLOAD, status=500, times=5)  # still failing after the last attempt
+    view = await open_import(env, INSTRUCTOR)
+    broken = fake.add_file("again.md", HTTP_QUIZ, user=INSTRUCTOR)
+    await submit_files(env, view, INSTRUCTOR, broken)
+    assert [d.status for d in fake.downloads(broken["id"])] == [500, 500, 500]
+    assert (
+        "Could not read again.md: could not be downloaded (Slack answered HTTP 500)"
+        in private_replies(env, INSTRUCTOR)[-1]
+    )
 
 
 async def test_a_sign_in_page_instead_of_the_file_is_reported(sqlite_env: SlackEnv) -> None:

@@ -54,6 +54,9 @@ SIGN_IN_PAGE = (
 )
 
 
+FILE_DOWNLOAD = "files.download"  # ``fail_next`` method name for downloads of members' files
+
+
 @dataclass(frozen=True)
 class Failure:
     """An injected failure: an HTTP status (429 with ``retry_after``, 500, 503) or a Slack ``error``."""
@@ -233,8 +236,9 @@ class FakeSlack:
         error: str | None = None,
         times: int = 1,
     ) -> None:
-        """The next ``times`` calls of ``method`` ("*" for any) fail: HTTP 429 with Retry-After, 500 or
-        503, or (``status=200, error="..."``) a Slack error answer."""
+        """The next ``times`` calls of ``method`` ("*" for any Web API method) fail: HTTP 429 with
+        Retry-After, 500 or 503, or (``status=200, error="..."``) a Slack error answer. ``FILE_DOWNLOAD`` as
+        the method makes downloads of members' files fail."""
         with self.ws.changing():
             queue = self._failures.setdefault(method, deque())
             queue.extend(Failure(status=status, error=error, retry_after=retry_after) for _ in range(times))
@@ -410,8 +414,12 @@ class FakeSlack:
             file = self.ws.shared_files.get(file_id)
             found = file is not None and not file.deleted and team == self.ws.team_id
             allowed = token in self.bot_tokens and self.files_read
+            queued = self._failures.get(FILE_DOWNLOAD) if found and allowed else None
+            failure = queued.popleft() if queued else None
             if not found:
                 response = web.Response(status=404, text=SIGN_IN_PAGE, content_type="text/html")
+            elif failure is not None:
+                response = failure.response()
             elif not allowed:
                 response = web.Response(status=200, text=SIGN_IN_PAGE, content_type="text/html")
             else:
@@ -424,10 +432,10 @@ class FakeSlack:
                     token,
                     time.time(),
                     response.status,
-                    found and allowed,
+                    found and allowed and failure is None,
                 )
             )
-        if found and allowed and file is not None and file.chunked:
+        if found and allowed and failure is None and file is not None and file.chunked:
             return await _stream(request, file.content, file.mimetype)
         return response
 
