@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from adapters.cli.db import in_database
@@ -164,11 +165,13 @@ def list_command() -> None:
         console.print("No banks yet: import one with `quizmaster questions import FILE.md`.")
         return
     table = Table(title="Question banks")
-    for column in ("Bank", "Title", "Questions", "By kind", "Topics"):
+    for column in ("Bank", "Title", "Questions", "By kind", "Topics", "Imported from"):
         table.add_column(column)
     for summary in summaries:
         kinds = ", ".join(f"{n} {kind}" for kind, n in summary.by_kind.items())
-        table.add_row(summary.name, summary.title, str(summary.active), kinds, ", ".join(summary.topics))
+        origin = summary.owner or "this host"  # a chat workspace ("slack:T0123") sees it alone
+        row = (summary.name, summary.title, str(summary.active), kinds, ", ".join(summary.topics), origin)
+        table.add_row(*(escape(cell) for cell in row))
     console.print(table)
 
 

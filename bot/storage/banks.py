@@ -56,6 +56,7 @@ class BankSummary:
     active: int
     by_kind: Mapping[str, int]
     topics: tuple[str, ...]
+    owner: str | None = None  # None: the host's; else the chat workspace that imported it
 
 
 def _order_key(question: Question) -> tuple[str, int, str]:
@@ -247,6 +248,7 @@ def list_banks(session: Session) -> list[BankSummary]:
                 active=len(rows),
                 by_kind=dict(sorted(Counter(kind for kind, _ in rows).items())),
                 topics=tuple(sorted({t for _, t in rows if t})),
+                owner=bank.owner,
             )
         )
     return summaries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from adapters.cli.questions import app as questions_app
+from bot.bank_imports import store_report
+from bot.storage.db import make_engine, make_session_factory
 from questions.importers import import_text
 from tests.conftest import seed_path
 
@@ -169,3 +172,31 @@ def test_bank_and_topic_options(db_url: str, monkeypatch: pytest.MonkeyPatch, tm
 def test_grade_command_is_registered() -> None:
     code, out, _ = run("--help")
     assert code == 0 and "grade" in out and "import" in out and "export" in out
+
+
+def test_list_says_where_each_bank_came_from(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The host's banks and those a chat workspace imported (seen only there), its title shown as text."""
+    monkeypatch.setenv("QUIZMASTER_DATABASE_URL", db_url)
+    monkeypatch.setenv("COLUMNS", "240")  # one line per bank
+    source = tmp_path / "demo.md"
+    source.write_text(BANK, encoding="utf-8")
+    assert run("import", str(source))[0] == 0
+    report = import_text(
+        "---\nbank: chat-made\ntitle: '[bold]Team[/bold] quiz'\n---\n\n### Q1. 2 + 2?\n\nA) 3\nB) 4\n\n"
+        "**Answer:** B\n",
+        file="chat.md",
+    )
+    engine = make_engine(db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            store_report(session, report, source="chat.md", now=datetime.now(UTC), owner="slack:T0TEAM")
+            session.commit()
+    finally:
+        engine.dispose()
+    code, out, _ = run("list")
+    assert code == 0 and "Imported from" in out
+    lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
+    assert "this host" in lines["cli-demo"] and "slack:T0TEAM" in lines["chat-made"]
+    assert "[bold]Team[/bold] quiz" in lines["chat-made"]  # shown as typed, not as rich markup
