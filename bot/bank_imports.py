@@ -35,8 +35,8 @@ MAX_UPLOADS = 10
 SHOWN_SKIPPED = 10
 SHOWN_WARNINGS = 5
 LINE_CHARS = 120
-HOST_IMPORT = "quizmaster questions import FILE.md"
 ONLY_INSTRUCTORS = "Only instructors can use /quiz import."
+NOT_FETCHED = "was not downloaded (only instructors can import)"
 
 
 @dataclass
@@ -47,6 +47,11 @@ class ImportOutcome:
     stored: dict[str, bank_store.SyncResult] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
+
+
+def not_fetched(names: Sequence[str]) -> tuple[Upload, ...]:
+    """The uploads of someone who may not import, named but not downloaded (the core refuses them)."""
+    return tuple(Upload(name, None, NOT_FETCHED) for name in names)
 
 
 def owner_of(actor: Actor) -> str:

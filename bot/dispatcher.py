@@ -299,13 +299,12 @@ class Dispatcher:
                 session, actor=event.actor, where=event.where, post_id=event.post_id, rating=event.rating
             )
         if isinstance(event, BankUploaded):
-            tell = ToUser(event.where, event.actor.user_id, error(ONLY_INSTRUCTORS))
-            if self._services.is_instructor(event.actor):
-                summary = self._services.banks.upload(
-                    session, actor=event.actor, uploads=event.uploads, dry_run=event.dry_run
-                )
-                tell = ToUser(event.where, event.actor.user_id, summary)
-            return [tell]
+            if not self._services.is_instructor(event.actor):
+                return [ToUser(event.where, event.actor.user_id, error(ONLY_INSTRUCTORS))]
+            summary = self._services.banks.upload(
+                session, actor=event.actor, uploads=event.uploads, dry_run=event.dry_run
+            )
+            return [ToUser(event.where, event.actor.user_id, summary)]
         raise TypeError(f"unknown event {event!r}")
 
     def _command(self, session: Session, event: CommandInvoked) -> list[Reply]:

@@ -101,8 +101,5 @@ class BankUploaded:
     delivery_id: str | None = None
 
 
-NOT_FETCHED = "was not downloaded (only instructors can import)"  # an upload of someone who may not import
-
-
 Event = CommandInvoked | ChoiceSelected | TextAnswered | SelfRated | BankUploaded
 RECORDED_IN_BATCHES = (ChoiceSelected, TextAnswered, SelfRated)  # answers and ratings (``bot.batching``)

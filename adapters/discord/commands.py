@@ -63,10 +63,10 @@ class Catalog:
             loaded = self._loaded.get(guild_id)
             if loaded is None or time.monotonic() - loaded[0] >= self._ttl:
                 topics, banks = await asyncio.to_thread(self._read, guild_id)
-                loaded = (time.monotonic(), topics, banks)
-                self._loaded = {
-                    g: entry for g, entry in self._loaded.items() if time.monotonic() - entry[0] < self._ttl
-                } | {guild_id: loaded}
+                now = time.monotonic()
+                loaded = (now, topics, banks)
+                fresh = {g: entry for g, entry in self._loaded.items() if now - entry[0] < self._ttl}
+                self._loaded = fresh | {guild_id: loaded}  # guilds not asked about lately are dropped
             return loaded[1], loaded[2]
 
     def _read(self, guild_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -26,6 +26,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -35,9 +36,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapters.discord import ids, translate
 from adapters.discord.port import DiscordPort, InteractionPort, send_kwargs
 from adapters.discord.render import render
-from adapters.discord.uploads import fetch_uploads, unfetched
+from adapters.discord.uploads import fetch_uploads
 from adapters.discord.views import AnswerModal, submitted_text
 from bot.app import QuizApp
+from bot.bank_imports import not_fetched
 from bot.batching import AnswerBatcher, lanes_for
 from bot.dispatcher import InstructorHandler
 from bot.events import RECORDED_IN_BATCHES, Event, Where
@@ -121,16 +123,14 @@ class InteractionRouter:
         the bot fetch anything), then import them (``dry_run``: only check them)."""
         async with self._tracked():
             await self._acknowledge(interaction, thinking=True)
-            where = translate.where_of(interaction)
-            actor = translate.actor_of(interaction, where, instructor_role=self._instructor_role)
-            if self._app.services.is_instructor(actor):
+            event = translate.upload_event(
+                interaction, (), dry_run=dry_run, instructor_role=self._instructor_role
+            )
+            if self._app.services.is_instructor(event.actor):
                 uploads = await fetch_uploads(attachments)
             else:
-                uploads = unfetched(attachments)
-            event = translate.upload_event(
-                interaction, uploads, dry_run=dry_run, instructor_role=self._instructor_role
-            )
-            await self._run(interaction, event, thinking=True)
+                uploads = not_fetched([a.filename for a in attachments])
+            await self._run(interaction, replace(event, uploads=uploads), thinking=True)
 
     async def on_choice(
         self, interaction: discord.Interaction[Any], post_id: int, keys: Sequence[str]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import aiohttp
 import discord
 
-from bot.events import NOT_FETCHED, Upload
+from bot.events import Upload
 from questions.importers.reading import MAX_BYTES, too_large
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,3 @@ async def fetch_uploads(
 ) -> tuple[Upload, ...]:
     """Every attachment's ``Upload``, in order (downloaded concurrently)."""
     return tuple(await asyncio.gather(*(fetch_upload(a, timeout=timeout) for a in attachments)))
-
-
-def unfetched(attachments: Sequence[discord.Attachment]) -> tuple[Upload, ...]:
-    """The attachments as uploads without data (for someone who may not import: nothing is fetched)."""
-    return tuple(Upload(a.filename, None, problem=NOT_FETCHED) for a in attachments)

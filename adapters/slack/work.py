@@ -23,10 +23,10 @@ from adapters.slack.people import People
 from adapters.slack.port import SlackPort
 from adapters.slack.render import answer_modal, import_modal
 from bot import commands as cmd
-from bot.bank_imports import MAX_UPLOADS, ONLY_INSTRUCTORS
+from bot.bank_imports import MAX_UPLOADS, ONLY_INSTRUCTORS, not_fetched
 from bot.batching import AnswerBatcher
 from bot.dispatcher import Dispatcher
-from bot.events import NOT_FETCHED, RECORDED_IN_BATCHES, Actor, BankUploaded, Event, Upload, Where
+from bot.events import RECORDED_IN_BATCHES, Actor, BankUploaded, Event, Upload, Where
 from bot.messages import error, warning
 from questions.importers.reading import MAX_BYTES
 
@@ -147,7 +147,7 @@ class SlackWork:
         name = person.display_name or actor.display_name
         actor = replace(actor, is_admin=person.is_admin, display_name=name)
         if not self._dispatcher.is_instructor(actor):  # refused by the core: nothing to download
-            uploads = tuple(Upload(f.name, None, NOT_FETCHED) for f in job.files)
+            uploads = not_fetched([f.name for f in job.files])
         elif len(job.files) > MAX_UPLOADS:
             uploads = tuple(Upload(f.name, None, "was not downloaded") for f in job.files)
         else:

@@ -182,7 +182,7 @@ def sync_bank(
     incoming = _prepare(questions, name, topic)
     bank = session.get(Bank, name)
     if bank is None:
-        bank = Bank(name=name, title=_clip(title, Bank.title) or name, imported_at=now)
+        bank = Bank(name=name, imported_at=now)
         session.add(bank)
     bank.title = _clip(title, Bank.title) or name
     bank.topic = _clip(topic, Bank.topic)

@@ -9,7 +9,7 @@ problems are reported in the :class:`ImportReport`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from questions.importers.pipeline import DocumentImport, IdAllocator
@@ -50,21 +50,27 @@ def import_text(text: str, *, file: str, bank: str | None = None, topic: str | N
     return report
 
 
+def _import_sources(
+    sources: Iterable[tuple[str, tuple[str | None, str | None]]], bank: str | None, topic: str | None
+) -> ImportReport:
+    """Import (name, (text, why it cannot be read)) documents into one report, ids allocated across them."""
+    report = ImportReport()
+    ids = IdAllocator()
+    for name, (text, error) in sources:
+        if error is not None:
+            report.errors.append(FileError(name, error))
+            continue
+        assert text is not None
+        _run(report, ids, text, name, bank, topic)
+    return report
+
+
 def import_files(paths: Sequence[Path], *, bank: str | None = None, topic: str | None = None) -> ImportReport:
     """Import several files. Unreadable files are reported in ``errors``; nothing raises.
 
     Each file is its own bank (front matter ``bank:``, else a slug of the file name) unless ``bank`` is given.
     """
-    report = ImportReport()
-    ids = IdAllocator()
-    for path in paths:
-        text, error = read_source(Path(path))
-        if error is not None:
-            report.errors.append(FileError(Path(path).name, error))
-            continue
-        assert text is not None
-        _run(report, ids, text, Path(path).name, bank, topic)
-    return report
+    return _import_sources(((Path(p).name, read_source(Path(p))) for p in paths), bank, topic)
 
 
 def import_uploads(
@@ -72,16 +78,7 @@ def import_uploads(
 ) -> ImportReport:
     """Import several documents given as (file name, bytes), as uploaded to a chat: like ``import_files``
     (bytes that are not UTF-8 text, or too large, are reported in ``errors``)."""
-    report = ImportReport()
-    ids = IdAllocator()
-    for name, data in documents:
-        text, error = decode(data)
-        if error is not None:
-            report.errors.append(FileError(name, error))
-            continue
-        assert text is not None
-        _run(report, ids, text, name, bank, topic)
-    return report
+    return _import_sources(((name, decode(data)) for name, data in documents), bank, topic)
 
 
 def load_questions(path: Path) -> list[Question]:
